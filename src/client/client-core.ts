@@ -1,0 +1,177 @@
+import { asapScheduler, asyncScheduler, BehaviorSubject, Subject, type Observable, type SchedulerLike } from 'rxjs';
+import { errorFromFrame } from '../commands/readers.js';
+import { Connection } from '../connection/connection.js';
+import type { ConnectionHealth } from '../connection/health.js';
+import { socketTransport, type Endpoint, type Transport } from '../connection/transport.js';
+import { MemcacheClosedError, MemcacheError, MemcacheIllegalInputError } from '../errors.js';
+import { wireKey, type Key } from '../protocol/keys.js';
+import { DEFAULT_PARSER_LIMITS } from '../protocol/parser.js';
+import type { Request } from '../protocol/request.js';
+import { defaultSerde, type Serde } from '../serde.js';
+import { Command, rejected } from './command.js';
+import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
+import { endpointLabel, parseServerSpec, type ServerSpec } from './server-spec.js';
+
+/** How a command's reply becomes its result, and what it reads as when errors count as misses. */
+export interface Outcome<R, T> {
+  readonly finish: (reply: R) => T;
+  /** Present for read commands: the miss that `ignoreExc` substitutes for an error. */
+  readonly miss?: () => T;
+}
+
+/**
+ * The plumbing under `Client`: options, the lazily opened connection, health, lifecycle, and `run`,
+ * which turns a request into a cold `Command`. No protocol knowledge lives here.
+ */
+export class ClientCore<V> {
+  /** The normalised server address. */
+  readonly endpoint: Endpoint;
+  /** `host:port` or the socket path. */
+  readonly server: string;
+  protected readonly opts: ResolvedOptions;
+  protected readonly serde: Serde<V>;
+  private readonly scheduler: SchedulerLike;
+  private readonly transport: Transport;
+  private readonly healthSubject: BehaviorSubject<ConnectionHealth>;
+  private readonly noreplyErrorSubject = new Subject<MemcacheError>();
+  private connection: Connection | undefined;
+  private closing: Promise<void> | undefined;
+
+  /**
+   * The connection's state (`connecting`, `up`, `down` with the error and since when), replayed to
+   * each new subscriber; completes after `close()`.
+   */
+  readonly health$: Observable<ConnectionHealth>;
+  /**
+   * Errors the server sent in answer to noreply commands (e.g. a value over the item size limit). They
+   * can never reach another command's reply; this is where they go instead.
+   */
+  readonly noreplyErrors$: Observable<MemcacheError>;
+
+  constructor(server: ServerSpec, options: ClientOptions<V> = {}, transport?: Transport) {
+    this.endpoint = parseServerSpec(server);
+    this.server = endpointLabel(this.endpoint);
+    this.opts = resolveOptions(options);
+    this.serde = options.serde ?? (defaultSerde as unknown as Serde<V>);
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.transport = transport ?? socketTransport(this.endpoint, this.opts);
+    this.healthSubject = new BehaviorSubject<ConnectionHealth>({ state: 'down', since: this.scheduler.now() });
+    this.health$ = this.healthSubject.asObservable();
+    this.noreplyErrors$ = this.noreplyErrorSubject.asObservable();
+  }
+
+  /** Commands queued and in flight on the current connection. */
+  get load(): { readonly queued: number; readonly inFlight: number } {
+    return this.connection?.load ?? { queued: 0, inFlight: 0 };
+  }
+
+  /**
+   * Lets queued and in-flight commands finish, then closes the connection. Commands issued afterwards
+   * fail with `MemcacheClosedError`. Nothing keeps the process alive once it resolves. Safe to call twice.
+   *
+   * @example
+   * ```ts
+   * await client.close();
+   * ```
+   */
+  close(): Promise<void> {
+    this.closing ??= (this.connection?.close() ?? Promise.resolve()).then(() => this.finishClose());
+    return this.closing;
+  }
+
+  /** Fails everything queued or in flight now, then closes. Safe to call twice. */
+  destroy(error?: MemcacheError): void {
+    this.connection?.destroy(error);
+    void this.close();
+  }
+
+  /** Retires the current connection gracefully (after `quit`); the next command opens a new one. */
+  protected retireConnection(): Promise<void> {
+    const current = this.connection;
+    this.connection = undefined;
+    return current?.close() ?? Promise.resolve();
+  }
+
+  /** The wire form of a caller's key (prefix applied, validated). */
+  protected key(key: Key): string {
+    return wireKey(key, { prefix: this.opts.prefix, allowUnicodeKeys: this.opts.allowUnicodeKeys });
+  }
+
+  /** Validates stats-style arguments like keys, without the prefix. */
+  protected word(word: string): string {
+    return wireKey(word, { prefix: '', allowUnicodeKeys: false });
+  }
+
+  /**
+   * Builds the request now (so bad input fails before any I/O) and returns the cold command that sends
+   * it on each subscription.
+   */
+  protected run<R, T>(build: () => Request<R>, outcome: Outcome<R, T>): Command<T> {
+    let request: Request<R>;
+    try {
+      request = build();
+    } catch (error) {
+      return rejected(error);
+    }
+    const miss = this.opts.ignoreExc ? outcome.miss : undefined;
+    return new Command<T>((subscriber) => {
+      const fail = (error: unknown): void => {
+        if (miss !== undefined && !(error instanceof MemcacheIllegalInputError)) {
+          subscriber.next(miss());
+          subscriber.complete();
+        } else subscriber.error(error);
+      };
+      if (this.closing !== undefined) {
+        fail(new MemcacheClosedError(`the client for ${this.server} is closed`));
+        return undefined;
+      }
+      const connection = this.currentConnection();
+      const reader = request.reader?.();
+      const entry = connection.submit({
+        parts: request.parts,
+        reader,
+        settle: () => {
+          let value: T;
+          try {
+            value = outcome.finish(reader === undefined ? (request.noreplyValue as R) : reader.result());
+          } catch (error) {
+            fail(error);
+            return;
+          }
+          subscriber.next(value);
+          subscriber.complete();
+        },
+        fail,
+      });
+      return () => connection.cancel(entry);
+    });
+  }
+
+  private currentConnection(): Connection {
+    if (this.connection !== undefined) return this.connection;
+    const connection: Connection = new Connection({
+      transport: this.transport,
+      label: this.server,
+      timeout: this.opts.timeout,
+      connectTimeout: this.opts.connectTimeout,
+      maxPipeline: this.opts.maxPipeline,
+      parserLimits: DEFAULT_PARSER_LIMITS,
+      scheduler: this.scheduler,
+      flushScheduler: asapScheduler,
+      onNoreplyError: (error) => this.noreplyErrorSubject.next(error),
+      toError: errorFromFrame,
+      // A retired connection still reports its last "down" unless a newer one has taken over.
+      onHealth: (health) => {
+        if (this.connection === connection || this.connection === undefined) this.healthSubject.next(health);
+      },
+    });
+    this.connection = connection;
+    return connection;
+  }
+
+  private finishClose(): void {
+    this.connection = undefined;
+    this.noreplyErrorSubject.complete();
+    this.healthSubject.complete();
+  }
+}

@@ -1,0 +1,92 @@
+import type { ConnectionOptions } from 'node:tls';
+import type { SchedulerLike } from 'rxjs';
+import { MemcacheIllegalInputError } from '../errors.js';
+import type { Key } from '../protocol/keys.js';
+import { wirePrefix } from '../protocol/keys.js';
+import type { Serde } from '../serde.js';
+
+/**
+ * Client options. Times are milliseconds.
+ *
+ * @example
+ * ```ts
+ * new Client('localhost:11211', { timeout: 500, connectTimeout: 1000, keyPrefix: 'app:' });
+ * ```
+ */
+export interface ClientOptions<V> {
+  /** Deadline for opening the connection (and the TLS handshake). Default 1000. */
+  readonly connectTimeout?: number;
+  /** Deadline per command, covering queueing, writing and the reply. Default 1000; `Infinity` disables. */
+  readonly timeout?: number;
+  /** Disable Nagle's algorithm (TCP_NODELAY). Default true: writes are already coalesced per tick. */
+  readonly noDelay?: boolean;
+  /** TCP keep-alive: `true`, or the idle time in ms before the first probe. Default false. */
+  readonly keepAlive?: boolean | number;
+  /** Prepended to every key on the wire; counts toward the 250-byte limit; never part of results. */
+  readonly keyPrefix?: Key;
+  /** noreply default for set/add/replace/append/prepend/delete/deleteMany/touch/setMany/flushAll. Default true. */
+  readonly defaultNoreply?: boolean;
+  /** Accept non-ASCII keys (sent as UTF-8). Default false. */
+  readonly allowUnicodeKeys?: boolean;
+  /** Read commands resolve as misses on network errors, timeouts and server errors. Default false. */
+  readonly ignoreExc?: boolean;
+  /** How values become bytes and back. Default: `defaultSerde`. */
+  readonly serde?: Serde<V>;
+  /** TLS: Node TLS options, or `true` for defaults (certificates and host names verified). */
+  readonly tls?: ConnectionOptions | true;
+  /** Most commands written and awaiting replies at once; more wait their turn. Default 1000. */
+  readonly maxPipeline?: number;
+  /** Clock and timers for deadlines; tests pass a TestScheduler. Default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedOptions {
+  readonly connectTimeout: number;
+  readonly timeout: number;
+  readonly noDelay: boolean;
+  readonly keepAlive: boolean | number;
+  readonly prefix: string;
+  readonly defaultNoreply: boolean;
+  readonly allowUnicodeKeys: boolean;
+  readonly ignoreExc: boolean;
+  readonly tls: ConnectionOptions | true | undefined;
+  readonly maxPipeline: number;
+}
+
+/** Applies defaults and rejects nonsense at construction. */
+export function resolveOptions<V>(options: ClientOptions<V>): ResolvedOptions {
+  const allowUnicodeKeys = options.allowUnicodeKeys ?? false;
+  return {
+    connectTimeout: duration(options.connectTimeout, 1000, 'connectTimeout'),
+    timeout: duration(options.timeout, 1000, 'timeout'),
+    noDelay: options.noDelay ?? true,
+    keepAlive: keepAlive(options.keepAlive),
+    prefix: wirePrefix(options.keyPrefix, allowUnicodeKeys),
+    defaultNoreply: options.defaultNoreply ?? true,
+    allowUnicodeKeys,
+    ignoreExc: options.ignoreExc ?? false,
+    tls: options.tls,
+    maxPipeline: whole(options.maxPipeline, 1000, 'maxPipeline'),
+  };
+}
+
+function duration(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
+    throw new MemcacheIllegalInputError(`${name} must be a positive number of milliseconds (or Infinity), got ${String(value)}`);
+  }
+  return value;
+}
+
+function whole(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) throw new MemcacheIllegalInputError(`${name} must be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+function keepAlive(value: boolean | number | undefined): boolean | number {
+  if (value === undefined || typeof value === 'boolean') return value ?? false;
+  if (!Number.isSafeInteger(value) || value < 0) throw new MemcacheIllegalInputError(`keepAlive must be a boolean or a delay in ms, got ${value}`);
+  return value;
+}

@@ -1,0 +1,166 @@
+import { MemcacheError } from '../errors.js';
+import type { ValueFrame } from '../protocol/frames.js';
+import { parseU64 } from '../protocol/numbers.js';
+import type { Request } from '../protocol/request.js';
+import { LineReader, LinesReader, RawReader, StatsReader, ValuesReader } from './readers.js';
+
+/**
+ * Every command's wire form and reply reading, as data (protocol.txt sections named per command).
+ * Arguments arrive validated and encoded: keys as latin1 wire strings, numbers as decimal text.
+ */
+
+const suffix = (noreply: boolean): string => (noreply ? ' noreply\r\n' : '\r\n');
+
+/** Storage verbs sharing one wire form ("Storage commands"). */
+export type StoreVerb = 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas';
+
+/** The reply words a store can get, and what each means to the caller. */
+const STORE_REPLIES = { STORED: true, NOT_STORED: false, EXISTS: false, NOT_FOUND: null } as const satisfies Record<
+  string,
+  boolean | null
+>;
+const storeReply = (line: string): boolean | null | undefined =>
+  Object.hasOwn(STORE_REPLIES, line) ? STORE_REPLIES[line as keyof typeof STORE_REPLIES] : undefined;
+
+/** A value ready for the wire. */
+export interface Stored {
+  readonly key: string;
+  readonly data: Uint8Array;
+  readonly flags: number;
+}
+
+function storeLine(verb: StoreVerb, item: Stored, expire: string, noreply: boolean, cas?: string): string {
+  return `${verb} ${item.key} ${item.flags} ${expire} ${item.data.length}${cas === undefined ? '' : ` ${cas}`}${suffix(noreply)}`;
+}
+
+/** `<verb> <key> <flags> <exptime> <bytes> [<cas>] [noreply]` + data. */
+export function store(verb: StoreVerb, item: Stored, expire: string, noreply: boolean, cas?: string): Request<boolean | null> {
+  return {
+    name: verb,
+    parts: [storeLine(verb, item, expire, noreply, cas), item.data, '\r\n'],
+    reader: noreply ? undefined : () => new LineReader(verb, storeReply),
+    noreplyValue: true,
+  };
+}
+
+/** Many sets in one request, one reply line each; resolves to the indexes that were not stored. */
+export function storeMany(items: readonly Stored[], expire: string, noreply: boolean): Request<number[]> {
+  const parts = items.flatMap((item) => [storeLine('set', item, expire, noreply), item.data, '\r\n']);
+  const lines = () => new LinesReader('set', items.length, storeReply);
+  return {
+    name: 'setMany',
+    parts,
+    reader: noreply
+      ? undefined
+      : () => {
+          const reader = lines();
+          return {
+            read: (frame) => reader.read(frame),
+            result: () => failedIndexes(reader.result()),
+          };
+        },
+    noreplyValue: [],
+  };
+}
+
+/** A server error for one key (e.g. too large) marks that key failed; protocol-level errors throw. */
+function failedIndexes(results: Array<boolean | null | MemcacheError>): number[] {
+  const failed: number[] = [];
+  results.forEach((result, index) => {
+    if (result instanceof MemcacheError && result.code !== 'MEMCACHE_SERVER_ERROR') throw result;
+    if (result !== true) failed.push(index);
+  });
+  return failed;
+}
+
+/** Keys per retrieval line: long lists become several commands in one pipelined request. */
+export const KEYS_PER_GET = 100;
+
+/** `get|gets <key>*` or `gat|gats <exptime> <key>*` ("Retrieval command"), split into lines of `KEYS_PER_GET`. */
+export function retrieve(verb: 'get' | 'gets' | 'gat' | 'gats', keys: readonly string[], expire?: string): Request<ValueFrame[]> {
+  const head = expire === undefined ? `${verb} ` : `${verb} ${expire} `;
+  const parts: string[] = [];
+  for (let i = 0; i < keys.length; i += KEYS_PER_GET) {
+    parts.push(`${head}${keys.slice(i, i + KEYS_PER_GET).join(' ')}\r\n`);
+  }
+  const asked = keys.length === 1 ? (keys[0] as string) : new Set(keys);
+  return { name: verb, parts, reader: () => new ValuesReader(verb, asked, parts.length) };
+}
+
+/** `delete <key> [noreply]` → DELETED / NOT_FOUND. */
+export function remove(key: string, noreply: boolean): Request<boolean> {
+  return lineCommand('delete', `delete ${key}${suffix(noreply)}`, noreply, true, (l) => pick(l, 'DELETED', 'NOT_FOUND'));
+}
+
+/** Many deletes in one request; resolves to whether each key existed (all true with noreply). */
+export function removeMany(keys: readonly string[], noreply: boolean): Request<boolean[]> {
+  return {
+    name: 'deleteMany',
+    parts: keys.map((key) => `delete ${key}${suffix(noreply)}`),
+    reader: noreply
+      ? undefined
+      : () => {
+          const reader = new LinesReader('delete', keys.length, (l) => pick(l, 'DELETED', 'NOT_FOUND'));
+          return {
+            read: (frame) => reader.read(frame),
+            result: () =>
+              reader.result().map((r) => {
+                if (r instanceof MemcacheError) throw r;
+                return r;
+              }),
+          };
+        },
+    noreplyValue: keys.map(() => true),
+  };
+}
+
+/** `touch <key> <exptime> [noreply]` → TOUCHED / NOT_FOUND. */
+export function touch(key: string, expire: string, noreply: boolean): Request<boolean> {
+  return lineCommand('touch', `touch ${key} ${expire}${suffix(noreply)}`, noreply, true, (l) => pick(l, 'TOUCHED', 'NOT_FOUND'));
+}
+
+/** `incr|decr <key> <delta> [noreply]` → the new value (exact, 64-bit) or NOT_FOUND. */
+export function arithmetic(verb: 'incr' | 'decr', key: string, delta: string, noreply: boolean): Request<bigint | null> {
+  return lineCommand(verb, `${verb} ${key} ${delta}${suffix(noreply)}`, noreply, null, (l) =>
+    l === 'NOT_FOUND' ? null : parseU64(l.trimEnd()),
+  );
+}
+
+/** `flush_all [delay] [noreply]` → OK. */
+export function flushAll(delay: string, noreply: boolean): Request<boolean> {
+  return lineCommand('flush_all', `flush_all ${delay}${suffix(noreply)}`, noreply, true, (l) => (l === 'OK' ? true : undefined));
+}
+
+/** `cache_memlimit <megabytes>` → OK. */
+export function cacheMemlimit(megabytes: string): Request<boolean> {
+  return lineCommand('cache_memlimit', `cache_memlimit ${megabytes}\r\n`, false, true, (l) => (l === 'OK' ? true : undefined));
+}
+
+/** `version` → `VERSION <version>`. */
+export function version(): Request<string> {
+  return lineCommand('version', 'version\r\n', false, '', (l) => (l.startsWith('VERSION ') ? l.slice(8) : undefined));
+}
+
+/** `stats [args]` → STAT lines until END. */
+export function stats(args: readonly string[]): Request<Array<readonly [string, string]>> {
+  const line = args.length === 0 ? 'stats\r\n' : `stats ${args.join(' ')}\r\n`;
+  return { name: 'stats', parts: [line], reader: () => new StatsReader() };
+}
+
+/** `shutdown [graceful]`: the server answers only when it refuses (ERROR without `-A`); otherwise it closes. */
+export function shutdown(graceful: boolean): Request<boolean> {
+  return lineCommand('shutdown', graceful ? 'shutdown graceful\r\n' : 'shutdown\r\n', false, true, (l) => (l === 'OK' ? true : undefined));
+}
+
+/** Any command line; the reply is every frame up to the first frame boundary ending in `endTokens`. */
+export function raw(line: Uint8Array | string, endTokens: Buffer): Request<Buffer> {
+  return { name: 'raw', parts: [line, '\r\n'], reader: () => new RawReader(endTokens) };
+}
+
+function pick(line: string, yes: string, no: string): boolean | undefined {
+  return line === yes ? true : line === no ? false : undefined;
+}
+
+function lineCommand<T>(name: string, line: string, noreply: boolean, noreplyValue: T, map: (line: string) => T | undefined): Request<T> {
+  return { name, parts: [line], reader: noreply ? undefined : () => new LineReader(name, map), noreplyValue };
+}

@@ -1,0 +1,201 @@
+import { MemcacheUnknownError, type MemcacheError } from '../errors.js';
+import type { Frame } from '../protocol/frames.js';
+import type { ReplyReader, WirePart } from '../protocol/request.js';
+import { Fifo } from './fifo.js';
+
+/**
+ * One command on one connection, from enqueue to settlement.
+ *
+ *   toWrite ──write──▶ awaiting ──reply──▶ settled
+ *      │ cancel/expire: dropped, never written
+ *                         │ cancel/expire: stays in line — its reply is still read and dropped,
+ *                         │ so the next command gets its own reply
+ */
+export interface Entry {
+  readonly parts: readonly WirePart[];
+  /** Undefined for noreply commands, which settle once written. */
+  readonly reader: ReplyReader<unknown> | undefined;
+  /** Absolute time (scheduler clock) after which the command fails with a timeout. */
+  readonly deadline: number;
+  /**
+   * queued → written → done, or off to the side: cancelled (dropped before writing), detached
+   * (unsubscribed after writing, reply still owed), expired (deadline passed, reply still owed).
+   */
+  state: 'queued' | 'written' | 'detached' | 'expired' | 'cancelled' | 'done';
+  /** How many frames the connection had received when this command was written. */
+  mark: number;
+  /** Called once the reply is complete (or, for noreply, once written). */
+  settle(): void;
+  fail(error: MemcacheError): void;
+}
+
+// memcached answers `mn` (meta no-op, ≥ 1.5.19) with `MN`: placed after a run of noreply commands it marks
+// where their (normally absent) error replies end, so an error they provoke can never be read as the
+// reply of a later command.
+const SENTINEL_BYTES = 'mn\r\n';
+
+class SentinelReader implements ReplyReader<void> {
+  constructor(private readonly report: (frame: Frame) => void) {}
+
+  read(frame: Frame): boolean {
+    if (frame.kind === 'line' && frame.line.length === 2 && frame.line[0] === 0x4d && frame.line[1] === 0x4e) return true;
+    if (frame.kind === 'error') {
+      this.report(frame);
+      return false;
+    }
+    throw new MemcacheUnknownError(`unexpected ${frame.kind} frame after a noreply command`);
+  }
+
+  result(): void {}
+}
+
+/**
+ * The pipelined correlation queue: commands wait in `toWrite`, move to `awaiting` when written (at most
+ * `maxPipeline` at a time), and each reply frame goes to the oldest awaiting command. No I/O, no timers.
+ */
+export class CommandQueue {
+  private readonly toWrite = new Fifo<Entry>();
+  private readonly awaiting = new Fifo<Entry>();
+
+  constructor(
+    private readonly maxPipeline: number,
+    private readonly onNoreplyError: (frame: Frame) => void,
+  ) {}
+
+  get queued(): number {
+    return this.toWrite.size;
+  }
+
+  get inFlight(): number {
+    return this.awaiting.size;
+  }
+
+  get idle(): boolean {
+    return this.toWrite.size === 0 && this.awaiting.size === 0;
+  }
+
+  /** True when there is something to write and room in the pipeline for it. */
+  get writable(): boolean {
+    return this.toWrite.size > 0 && this.awaiting.size < this.maxPipeline;
+  }
+
+  push(entry: Entry): void {
+    this.toWrite.push(entry);
+  }
+
+  /**
+   * Takes the commands that may be written now, in order, and returns their bytes; they become
+   * awaiting (noreply ones settle). A sentinel follows every run of noreply commands.
+   */
+  take(mark: number): WirePart[] {
+    const out: WirePart[] = [];
+    const settled: Entry[] = [];
+    let afterNoreply = false;
+    let lastDeadline = Number.POSITIVE_INFINITY;
+    while (this.awaiting.size < this.maxPipeline) {
+      const entry = this.toWrite.shift();
+      if (entry === undefined) break;
+      if (entry.state !== 'queued') continue;
+      lastDeadline = entry.deadline;
+      if (entry.reader !== undefined && afterNoreply) this.addSentinel(out, mark, entry.deadline);
+      afterNoreply = entry.reader === undefined;
+      for (const part of entry.parts) out.push(part);
+      entry.mark = mark;
+      if (afterNoreply) {
+        entry.state = 'done';
+        settled.push(entry);
+      } else {
+        entry.state = 'written';
+        this.awaiting.push(entry);
+      }
+    }
+    if (afterNoreply) this.addSentinel(out, mark, lastDeadline);
+    // Settle after bookkeeping: a subscriber may issue new commands synchronously.
+    for (const entry of settled) entry.settle();
+    return out;
+  }
+
+  /**
+   * Hands a frame to the oldest awaiting command.
+   * @throws MemcacheUnknownError for a frame no command is waiting for, or one its reader rejects.
+   */
+  deliver(frame: Frame): void {
+    const head = this.awaiting.peek();
+    if (head === undefined || head.reader === undefined) {
+      throw new MemcacheUnknownError(`received a ${frame.kind} frame while no command was waiting`);
+    }
+    if (!head.reader.read(frame)) return;
+    this.awaiting.shift();
+    if (head.state === 'written') {
+      head.state = 'done';
+      head.settle();
+    }
+  }
+
+  /** A subscriber went away: a queued command is dropped, a written one is detached. */
+  cancel(entry: Entry): void {
+    if (entry.state === 'queued') entry.state = 'cancelled';
+    else if (entry.state === 'written') entry.state = 'detached';
+  }
+
+  /**
+   * Applies deadlines: queued commands past theirs are dropped and failed; written ones are failed and
+   * stay in line for their reply. Returns the in-flight entries that expired now (failed or detached).
+   */
+  expire(now: number, error: (entry: Entry) => MemcacheError): Entry[] {
+    const dropped: Entry[] = [];
+    const expired: Entry[] = [];
+    for (const entry of this.toWrite) {
+      if (entry.state === 'queued' && entry.deadline <= now) dropped.push(entry);
+    }
+    for (const entry of this.awaiting) {
+      if ((entry.state === 'written' || entry.state === 'detached') && entry.deadline <= now) expired.push(entry);
+    }
+    for (const entry of dropped) {
+      entry.state = 'cancelled';
+      entry.fail(error(entry));
+    }
+    for (const entry of expired) {
+      const wasLive = entry.state === 'written';
+      entry.state = 'expired';
+      if (wasLive) entry.fail(error(entry));
+    }
+    return expired;
+  }
+
+  /** The earliest deadline still to be applied, or undefined. */
+  nextDeadline(): number | undefined {
+    let next: number | undefined;
+    for (const list of [this.toWrite, this.awaiting]) {
+      for (const entry of list) {
+        const live = entry.state === 'queued' || entry.state === 'written' || entry.state === 'detached';
+        if (live && (next === undefined || entry.deadline < next)) next = entry.deadline;
+      }
+    }
+    return next;
+  }
+
+  /** Fails everything queued or in flight (the connection is gone). */
+  failAll(error: MemcacheError): void {
+    for (const entry of [...this.awaiting.drain(), ...this.toWrite.drain()]) {
+      if (entry.state === 'queued' || entry.state === 'written') {
+        entry.state = 'done';
+        entry.fail(error);
+      }
+    }
+  }
+
+  /** The sentinel has nobody to settle; it borrows its run's deadline so a silent server is still noticed. */
+  private addSentinel(out: WirePart[], mark: number, deadline: number): void {
+    out.push(SENTINEL_BYTES);
+    this.awaiting.push({
+      parts: [SENTINEL_BYTES],
+      reader: new SentinelReader(this.onNoreplyError),
+      deadline,
+      state: 'detached',
+      mark,
+      settle: () => undefined,
+      fail: () => undefined,
+    });
+  }
+}

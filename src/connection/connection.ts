@@ -1,0 +1,247 @@
+import { Subscription, type SchedulerLike } from 'rxjs';
+import {
+  MemcacheClosedError,
+  MemcacheError,
+  MemcacheTimeoutError,
+  MemcacheUnexpectedCloseError,
+  toConnectionError,
+} from '../errors.js';
+import type { Frame } from '../protocol/frames.js';
+import { parseFrames } from '../protocol/parse-frames.js';
+import type { ParserLimits } from '../protocol/parser.js';
+import type { ReplyReader, WirePart } from '../protocol/request.js';
+import { CommandQueue, type Entry } from './command-queue.js';
+import type { ConnectionHealth } from './health.js';
+import type { Transport, Writer } from './transport.js';
+
+/** Everything a connection needs; the client derives it from its options. */
+export interface ConnectionSettings {
+  readonly transport: Transport;
+  /** Server name for messages, e.g. `127.0.0.1:11211`. */
+  readonly label: string;
+  /** Per-command deadline in ms, from subscription to reply; `Infinity` for none. */
+  readonly timeout: number;
+  readonly connectTimeout: number;
+  readonly maxPipeline: number;
+  readonly parserLimits: ParserLimits;
+  /** Clock and timers for deadlines. */
+  readonly scheduler: SchedulerLike;
+  /** Where "end of this tick" flushes are scheduled, normally `asapScheduler`. */
+  readonly flushScheduler: SchedulerLike;
+  /** Errors the server sent for noreply commands; they are never handed to another command. */
+  readonly onNoreplyError: (error: MemcacheError) => void;
+  readonly toError: (frame: Frame & { kind: 'error' }) => MemcacheError;
+  /** Receives every health change; the owner keeps the subject, so it outlives one connection. */
+  readonly onHealth: (health: ConnectionHealth) => void;
+}
+
+/** What a command hands to the connection: bytes, a reply reader, and where the outcome goes. */
+export interface Submission {
+  readonly parts: readonly WirePart[];
+  readonly reader: ReplyReader<unknown> | undefined;
+  settle(): void;
+  fail(error: MemcacheError): void;
+}
+
+/**
+ * One pipelined connection to one server. Commands queue while it connects, go out coalesced once per
+ * tick, and their replies come back in order through the command queue. It connects lazily and, once
+ * lost, reconnects on the next command.
+ */
+export class Connection {
+  private healthState: ConnectionHealth['state'] = 'down';
+  private readonly queue: CommandQueue;
+  private link: Subscription | undefined;
+  private writer: Writer | undefined;
+  private connectTimer: Subscription | undefined;
+  private flushAction: Subscription | undefined;
+  private timer: Subscription | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private frames = 0;
+  private closing = false;
+  private closed = false;
+  private readonly closeWaiters: Array<() => void> = [];
+
+  constructor(private readonly settings: ConnectionSettings) {
+    this.queue = new CommandQueue(settings.maxPipeline, (frame) => {
+      if (frame.kind === 'error') settings.onNoreplyError(settings.toError(frame));
+    });
+  }
+
+  /** Commands waiting to be written, and commands written and awaiting a reply. */
+  get load(): { readonly queued: number; readonly inFlight: number } {
+    return { queued: this.queue.queued, inFlight: this.queue.inFlight };
+  }
+
+  /** Queues a command; returns the handle to cancel it with. */
+  submit(submission: Submission): Entry {
+    const entry: Entry = {
+      parts: submission.parts,
+      reader: submission.reader,
+      deadline: this.settings.scheduler.now() + this.settings.timeout,
+      state: 'queued',
+      mark: 0,
+      settle: submission.settle,
+      fail: submission.fail,
+    };
+    if (this.closing) {
+      entry.state = 'done';
+      entry.fail(new MemcacheClosedError(`connection to ${this.settings.label} is closed`));
+      return entry;
+    }
+    this.queue.push(entry);
+    this.openLink();
+    this.armTimer(entry.deadline);
+    this.scheduleFlush();
+    return entry;
+  }
+
+  /** The subscriber is gone: drop the command if unwritten, otherwise read and discard its reply. */
+  cancel(entry: Entry): void {
+    this.queue.cancel(entry);
+  }
+
+  /**
+   * Lets what is queued and in flight finish, then closes the socket (after `quit`, so the server
+   * frees the connection at once). Safe to call twice.
+   */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.closeWaiters.push(resolve));
+    this.closing = true;
+    if (this.queue.idle) this.finishClose();
+    return done;
+  }
+
+  /** Fails everything now and closes. Safe to call twice. */
+  destroy(error: MemcacheError = new MemcacheClosedError(`connection to ${this.settings.label} was destroyed`)): void {
+    this.closing = true;
+    this.drop(error);
+  }
+
+  private openLink(): void {
+    if (this.link !== undefined || this.closed) return;
+    const { scheduler, connectTimeout, label } = this.settings;
+    this.report({ state: 'connecting', since: scheduler.now() });
+    const link = new Subscription();
+    this.link = link;
+    if (Number.isFinite(connectTimeout)) {
+      this.connectTimer = scheduler.schedule(() => {
+        this.drop(new MemcacheTimeoutError(`connecting to ${label} took longer than ${connectTimeout} ms`));
+      }, connectTimeout);
+    }
+    link.add(
+      this.settings
+        .transport((writer) => this.onConnected(link, writer))
+        .pipe(parseFrames(this.settings.parserLimits))
+        .subscribe({
+          next: (frame) => this.onFrame(frame),
+          error: (error: unknown) => this.drop(toConnectionError(error, `connection to ${label} failed`), link),
+          complete: () => this.drop(new MemcacheUnexpectedCloseError(`${label} closed the connection`), link),
+        }),
+    );
+  }
+
+  private onConnected(link: Subscription, writer: Writer): void {
+    if (link !== this.link) return;
+    this.connectTimer?.unsubscribe();
+    this.connectTimer = undefined;
+    this.writer = writer;
+    this.report({ state: 'up', since: this.settings.scheduler.now() });
+    this.scheduleFlush();
+  }
+
+  private onFrame(frame: Frame): void {
+    this.frames++;
+    try {
+      this.queue.deliver(frame);
+    } catch (error) {
+      this.drop(error instanceof MemcacheError ? error : toConnectionError(error, 'reply handling failed'));
+      return;
+    }
+    if (this.queue.writable) this.scheduleFlush();
+    else if (this.closing && this.queue.idle) this.finishClose();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushAction !== undefined || this.writer === undefined) return;
+    this.flushAction = this.settings.flushScheduler.schedule(() => {
+      this.flushAction = undefined;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    const writer = this.writer;
+    if (writer === undefined) return;
+    const parts = this.queue.take(this.frames);
+    if (parts.length > 0) writer.write(parts);
+    if (this.closing && this.queue.idle) this.finishClose();
+  }
+
+  private armTimer(deadline: number): void {
+    if (!Number.isFinite(deadline) || deadline >= this.timerAt) return;
+    this.timer?.unsubscribe();
+    this.timerAt = deadline;
+    const { scheduler } = this.settings;
+    this.timer = scheduler.schedule(() => this.onDeadline(), Math.max(0, deadline - scheduler.now()));
+  }
+
+  private onDeadline(): void {
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    const { scheduler, label, timeout } = this.settings;
+    const expired = this.queue.expire(scheduler.now(), () => new MemcacheTimeoutError(`no reply from ${label} within ${timeout} ms`));
+    // Nothing at all received since an expired command was written: the server is stuck, not slow.
+    if (expired.some((entry) => entry.mark === this.frames)) {
+      this.drop(new MemcacheTimeoutError(`${label} sent nothing for ${timeout} ms; connection dropped`));
+      return;
+    }
+    const next = this.queue.nextDeadline();
+    if (next !== undefined) this.armTimer(next);
+    if (this.closing && this.queue.idle) this.finishClose();
+  }
+
+  /** The link is gone (or must go): fail what it carried; the next command opens a new one. */
+  private drop(error: MemcacheError, from?: Subscription): void {
+    if (from !== undefined && from !== this.link) return;
+    const link = this.link;
+    this.link = undefined;
+    this.writer = undefined;
+    this.cancelTimers();
+    if (link !== undefined) this.report({ state: 'down', since: this.settings.scheduler.now(), error });
+    this.queue.failAll(error);
+    link?.unsubscribe();
+    if (this.closing) this.finishClose();
+  }
+
+  private finishClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const link = this.link;
+    const writer = this.writer;
+    this.link = undefined;
+    this.writer = undefined;
+    this.cancelTimers();
+    // Sending quit lets the server release the connection at once; then the socket goes.
+    writer?.end(['quit\r\n']);
+    link?.unsubscribe();
+    if (this.healthState !== 'down') this.report({ state: 'down', since: this.settings.scheduler.now() });
+    for (const resolve of this.closeWaiters.splice(0)) resolve();
+  }
+
+  private report(health: ConnectionHealth): void {
+    this.healthState = health.state;
+    this.settings.onHealth(health);
+  }
+
+  private cancelTimers(): void {
+    this.connectTimer?.unsubscribe();
+    this.flushAction?.unsubscribe();
+    this.timer?.unsubscribe();
+    this.connectTimer = undefined;
+    this.flushAction = undefined;
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+  }
+}

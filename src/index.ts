@@ -1,0 +1,30 @@
+/**
+ * rxmemcache: a reactive memcached client. Every command is a cold Observable that can also be awaited.
+ * @packageDocumentation
+ */
+export { Client, type StoreOptions, type NoreplyOption, type CasResult } from './client/client.js';
+export { Command } from './client/command.js';
+export type { ClientOptions } from './client/options.js';
+export { parseServerSpec, DEFAULT_PORT, type ServerSpec } from './client/server-spec.js';
+export type { ConnectionHealth } from './connection/health.js';
+export type { Endpoint, Transport, Writer } from './connection/transport.js';
+export type { StatValue } from './commands/readers.js';
+export { convertStat } from './commands/stats.js';
+export {
+  MemcacheError,
+  MemcacheClientError,
+  MemcacheUnknownCommandError,
+  MemcacheIllegalInputError,
+  MemcacheServerError,
+  MemcacheUnexpectedCloseError,
+  MemcacheUnknownError,
+  MemcacheConnectionError,
+  MemcacheTimeoutError,
+  MemcacheClosedError,
+  type MemcacheErrorOptions,
+} from './errors.js';
+export { MAX_KEY_LENGTH, type Key } from './protocol/keys.js';
+export type { Frame, ValueFrame, BlockFrame, EndFrame, ErrorFrame, LineFrame } from './protocol/frames.js';
+export { ResponseParser, DEFAULT_PARSER_LIMITS, type ParserLimits } from './protocol/parser.js';
+export { parseFrames } from './protocol/parse-frames.js';
+export { defaultSerde, FLAG_BYTES, FLAG_TEXT, type Serde, type Serialized, type DefaultValue } from './serde.js';
