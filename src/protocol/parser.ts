@@ -15,6 +15,7 @@ export const DEFAULT_PARSER_LIMITS: ParserLimits = { maxValueLength: 1024 * 1024
 const CR = 13;
 const LF = 10;
 const SPACE = 32;
+const COLON = 58;
 const EMPTY = Buffer.alloc(0);
 
 interface PendingValue {
@@ -183,13 +184,15 @@ function startsWith(line: Buffer, prefix: Buffer): boolean {
   return line.length >= prefix.length && line.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
 }
 
-/** The word alone, or the word followed by a space and a message. */
+/** The word alone, or followed by a space or a colon and a message (memcached sends `ERROR: shutdown not enabled`). */
 function isErrorWord(line: Buffer, word: Buffer): boolean {
-  return startsWith(line, word) && (line.length === word.length || line[word.length] === SPACE);
+  if (!startsWith(line, word)) return false;
+  const next = line[word.length];
+  return next === undefined || next === SPACE || next === COLON;
 }
 
 function errorFrame(type: 'ERROR' | 'CLIENT_ERROR' | 'SERVER_ERROR', line: Buffer, wordLength: number): Frame {
-  const message = line.length > wordLength ? line.toString('latin1', wordLength + 1) : '';
+  const message = line.length > wordLength ? line.toString('latin1', wordLength + 1).trimStart() : '';
   return { kind: 'error', type, message, line };
 }
 
