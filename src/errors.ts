@@ -34,6 +34,8 @@ export class MemcacheError extends Error {
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // A user subclass without its own code has no brand of its own: plain prototype semantics.
+    if (!Object.hasOwn(this, 'code')) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && brandOf(this.code) in value;
   }
 }

@@ -24,6 +24,7 @@ const BOOL_STATS = new Set([
 export function convertStat(name: string, value: string): StatValue {
   if (TEXT_STATS.has(name)) return value;
   if (FLOAT_STATS.has(name)) {
+    if (value.trim() === '') return value;
     const parsed = Number(value.replace(':', '.'));
     return Number.isNaN(parsed) ? value : parsed;
   }

@@ -103,10 +103,11 @@ describe('retrieval commands', () => {
     const first = await client.gets(k);
     expect(first.value).toBe('v1');
     expect(first.cas).toMatch(/^[0-9]+$/);
-    expect(await client.cas(k, 'v2', first.cas)).toBe(true);
-    expect(await client.cas(k, 'v3', first.cas)).toBe(false);
+    const token = first.cas as string;
+    expect(await client.cas(k, 'v2', token)).toBe(true);
+    expect(await client.cas(k, 'v3', token)).toBe(false);
     expect(await client.get(k)).toBe('v2');
-    expect(await client.cas(fresh(), 'x', first.cas)).toBeNull();
+    expect(await client.cas(fresh(), 'x', token)).toBeNull();
     expect(await client.gets(fresh(), 'd', 'c')).toEqual({ value: 'd', cas: 'c' });
   });
 

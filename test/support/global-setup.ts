@@ -1,11 +1,31 @@
-// vitest globalSetup: fail fast, once, with the install hint when memcached is
-// missing, instead of every integration test failing on its own.
-import { ensureMemcachedBinary } from './memcached.js';
+// vitest globalSetup (runs in the main vitest process, before any worker starts).
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureMemcachedBinary, PID_DIR_ENV } from './memcached.js';
 
 export default function setup(): () => void {
-  const bin = ensureMemcachedBinary();
-  if (process.env['RXMC_DEBUG'] !== undefined) console.log(`[rxmemcache tests] using ${bin}`);
-  // Servers live in the test workers (each has its own registry and exit hook),
-  // so there is nothing to tear down here.
-  return () => {};
+  // Fail fast, once, with the install hint, instead of every integration test failing.
+  ensureMemcachedBinary();
+  // Workers inherit process.env (vitest builds their env after globalSetup ran), and
+  // record each memcached pid here: a worker that vitest SIGKILLs (hung test) cannot
+  // clean up after itself, so the teardown does.
+  const dir = mkdtempSync(join(tmpdir(), 'rxmc-pids-'));
+  process.env[PID_DIR_ENV] = dir;
+  return () => {
+    // Numeric names are pid records; the rest are UNIX socket dirs, removed below.
+    for (const name of readdirSync(dir)) if (/^\d+$/.test(name)) reapIfMemcached(Number(name));
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+function reapIfMemcached(pid: number): void {
+  try {
+    // The pid may have been reused since; only kill what is still a memcached.
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('memcached')) return;
+    process.kill(pid, 'SIGKILL');
+    console.warn(`[rxmemcache tests] killed leftover memcached pid ${pid}`);
+  } catch {
+    // Already gone (ENOENT / ESRCH).
+  }
 }

@@ -1,7 +1,6 @@
 // Test harness: starts and stops REAL memcached processes for integration tests.
 import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import type { NetConnectOpts } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,8 +13,7 @@ export interface MemcachedOptions {
   extraArgs?: string[];
   tls?: { certFile: string; keyFile: string };
   enableShutdown?: boolean;
-  /** memcached -I value, e.g. '1m'. */
-  maxItemSize?: string;
+  maxItemSize?: string; // memcached -I, e.g. '1m'
   memoryMb?: number;
 }
 
@@ -24,90 +22,87 @@ export interface MemcachedServer {
   readonly host: string;
   readonly port: number;
   readonly socketPath?: string;
-  /** 'host:port', '[::1]:port' or the socket path. */
-  readonly spec: string;
+  readonly spec: string; // 'host:port', '[::1]:port' or the socket path
   stop(): Promise<void>;
-  /** SIGSTOP: the kernel still accepts connections, but nothing is answered. */
-  pause(): void;
-  /** SIGCONT. */
-  resume(): void;
-  /** Stops and starts again on the same port / socket path (new pid). */
-  restart(): Promise<void>;
+  pause(): void; // SIGSTOP: the kernel still accepts connections, nothing is answered
+  resume(): void; // SIGCONT
+  restart(): Promise<void>; // same port / socket path, new pid, empty cache
 }
 
 interface Running {
-  readonly child: ChildProcess;
   readonly pid: number;
-  /** Resolves once the process is gone and its stderr is drained. */
-  readonly closed: Promise<void>;
+  readonly closed: Promise<void>; // the process is gone and its stderr drained
   isClosed(): boolean;
   stderr(): string;
 }
 
+/** Set by global-setup.ts: a directory with one empty file per live memcached pid. */
+export const PID_DIR_ENV = 'RXMEMCACHE_PID_DIR';
 const INSTALL_HINT =
-  'memcached binary not found. Integration tests need a real memcached 1.6.x: ' +
-  'install the Debian package with `apt-get install -y memcached` (as root; run `apt-get update` first if apt cannot find it).';
+  'memcached binary not found. Integration tests need a real memcached 1.6.x: install the Debian ' +
+  'package with `apt-get install -y memcached` (as root; run `apt-get update` first if apt cannot find it).';
 const READY_TIMEOUT_MS = 5000;
 const START_ATTEMPTS = 5;
 const isRoot = (): boolean => process.getuid?.() === 0;
 
-// Every process we started, so stopAll() (and the exit hook) can reap leftovers.
-const live = new Set<Running>();
-const tempDirs = new Set<string>();
+// Everything we started, so stopAll() and the hooks below can reap leftovers. Kept on
+// globalThis so a module re-evaluated in the same worker (isolate: false) shares it.
+interface Registry { live: Set<Running>; tempDirs: Set<string>; hooked: boolean }
+const REGISTRY_KEY = Symbol.for('rxmemcache.test.memcached');
+const slots = globalThis as unknown as Record<symbol, Registry | undefined>;
+const registry: Registry = (slots[REGISTRY_KEY] ??= { live: new Set(), tempDirs: new Set(), hooked: false });
+const { live, tempDirs } = registry;
 
-// A test file that crashes or times out must not leave daemons behind: 'exit'
-// handlers must be synchronous, so SIGKILL is the only option here.
-process.once('exit', () => {
+function killLeftoversSync(): void {
   for (const run of live) trySignal(run.pid, 'SIGKILL');
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
+}
+// Installed on first spawn only, so importers that never spawn (global-setup in the
+// vitest main process) keep their own signal handling. 'exit' does not fire when vitest
+// stops a fork worker with SIGTERM, so also kill our children on SIGTERM and re-raise it
+// (our listener is gone, so the default action terminates). SIGKILLed workers and the
+// threads pool are covered by the pid files that global-setup's teardown reaps.
+function installHooks(): void {
+  if (registry.hooked) return;
+  registry.hooked = true;
+  process.once('exit', killLeftoversSync);
+  process.once('SIGTERM', () => {
+    killLeftoversSync();
+    process.kill(process.pid, 'SIGTERM');
+  });
+}
+
+function trySignal(pid: number, sig: NodeJS.Signals): void {
+  try { process.kill(pid, sig); } catch { /* ESRCH: already gone */ }
+}
 
 let cachedBinary: string | undefined;
 
 export function ensureMemcachedBinary(): string {
-  if (cachedBinary !== undefined) return cachedBinary;
-  let bin = findBinary();
-  if (bin === undefined && isRoot()) {
-    installWithApt();
-    bin = findBinary();
-  }
-  if (bin === undefined) throw new Error(INSTALL_HINT);
-  cachedBinary = bin;
-  return bin;
+  cachedBinary ??= findBinary() ?? (isRoot() ? installWithApt() : undefined);
+  if (cachedBinary === undefined) throw new Error(INSTALL_HINT);
+  return cachedBinary;
 }
 
 function findBinary(): string | undefined {
   try {
-    const out = execFileSync('sh', ['-c', 'command -v memcached'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-    if (out !== '') return out;
-  } catch {
-    // `command -v` exits non-zero when absent; fall through to the fixed path.
-  }
+    const out = execFileSync('sh', ['-c', 'command -v memcached'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    if (out.trim() !== '') return out.trim();
+  } catch { /* `command -v` exits non-zero when absent: try the fixed path */ }
   return existsSync('/usr/bin/memcached') ? '/usr/bin/memcached' : undefined;
 }
 
-function installWithApt(): void {
+function installWithApt(): string | undefined {
   console.warn('[rxmemcache tests] memcached not found; running `apt-get install -y memcached`');
-  const apt = (args: string[]): void => {
-    execFileSync('apt-get', args, {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  };
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const apt = (args: string[]): void => void execFileSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env });
   try {
     apt(['install', '-y', 'memcached']);
   } catch {
     // A fresh machine often has empty package lists: refresh and retry once.
-    try {
-      apt(['update']);
-      apt(['install', '-y', 'memcached']);
-    } catch {
-      // The caller re-checks and throws INSTALL_HINT.
-    }
+    try { apt(['update']); apt(['install', '-y', 'memcached']); } catch { /* caller throws INSTALL_HINT */ }
   }
+  return findBinary();
 }
 
 export function freePort(host = '127.0.0.1'): Promise<number> {
@@ -124,11 +119,10 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 
 function buildArgs(o: MemcachedOptions, host: string, port: number, socketPath?: string): string[] {
   const args = ['-U', '0', '-m', String(o.memoryMb ?? 64), '-c', '1024', '-t', '2'];
-  // -s disables TCP entirely, so -l/-p are only passed in TCP mode.
+  // -s disables TCP entirely, so -l/-p only make sense in TCP mode.
   if (socketPath !== undefined) args.push('-s', socketPath, '-a', '0700');
   else args.push('-l', host, '-p', String(port));
-  // memcached refuses to start as root unless told which user to run as.
-  if (isRoot()) args.push('-u', 'root');
+  if (isRoot()) args.push('-u', 'root'); // memcached refuses to run as root otherwise
   if (o.enableShutdown === true) args.push('-A');
   if (o.maxItemSize !== undefined) args.push('-I', o.maxItemSize);
   if (o.tls !== undefined) args.push('-Z', '-o', `ssl_chain_cert=${o.tls.certFile},ssl_key=${o.tls.keyFile}`);
@@ -136,7 +130,12 @@ function buildArgs(o: MemcachedOptions, host: string, port: number, socketPath?:
 }
 
 function spawnMemcached(bin: string, args: string[]): Running {
+  installHooks();
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const pid = child.pid ?? -1;
+  const dir = process.env[PID_DIR_ENV];
+  const record = pid > 0 && dir !== undefined && existsSync(dir) ? join(dir, String(pid)) : undefined;
+  if (record !== undefined) writeFileSync(record, '');
   let err = '';
   let done = false;
   // Keep only the tail: stderr is for error messages, not unbounded logging.
@@ -145,13 +144,14 @@ function spawnMemcached(bin: string, args: string[]): Running {
     const finish = (): void => {
       done = true;
       live.delete(run);
+      if (record !== undefined) rmSync(record, { force: true });
       resolve();
     };
     child.once('close', finish);
     child.once('error', (e) => ((err += `\nspawn error: ${e.message}`), finish()));
   });
-  const run: Running = { child, pid: child.pid ?? -1, closed, isClosed: () => done, stderr: () => err };
-  if (child.pid !== undefined) live.add(run);
+  const run: Running = { pid, closed, isClosed: () => done, stderr: () => err };
+  if (pid > 0) live.add(run);
   return run;
 }
 
@@ -165,22 +165,43 @@ function canConnect(target: NetConnectOpts): Promise<boolean> {
   });
 }
 
-/** Polls every 20 ms until the server accepts a connection, exits, or time runs out. */
-async function waitReady(run: Running, target: NetConnectOpts): Promise<boolean> {
+/** Polls every 20 ms until the server accepts a connection, exits, or 5 s pass. */
+async function waitReady(run: Running, target: NetConnectOpts, plain: boolean): Promise<boolean> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline && !run.isClosed()) {
-    if (await canConnect(target)) return !run.isClosed();
+    if (await canConnect(target)) return plain ? await answersAs(run, target) : await stillAlive(run);
     await sleep(20);
   }
   return false;
 }
 
-function trySignal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // ESRCH: already gone.
-  }
+/**
+ * Two workers can get the same port from freePort(); the loser's memcached fails to bind, but its
+ * readiness probe would reach the winner. Asking for the pid tells them apart.
+ */
+async function answersAs(run: Running, target: NetConnectOpts): Promise<boolean> {
+  const reply = await new Promise<string>((resolve) => {
+    const socket = net.connect(target);
+    let text = '';
+    const done = (): void => {
+      socket.destroy();
+      resolve(text);
+    };
+    socket.setTimeout(1000, done);
+    socket.on('error', done);
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      if (text.includes('END\r\n')) done();
+    });
+    socket.write('stats\r\n');
+  });
+  return reply.includes(`STAT pid ${run.pid}\r\n`) && !run.isClosed();
+}
+
+/** TLS listeners cannot be asked in plain text: give a port clash time to kill the process. */
+async function stillAlive(run: Running): Promise<boolean> {
+  await sleep(100);
+  return !run.isClosed();
 }
 
 async function waitClosed(run: Running, ms: number): Promise<boolean> {
@@ -195,26 +216,34 @@ async function waitClosed(run: Running, ms: number): Promise<boolean> {
 
 async function terminate(run: Running): Promise<void> {
   if (run.isClosed()) return;
-  // A SIGSTOPped process leaves SIGTERM pending forever: wake it first.
-  trySignal(run.pid, 'SIGCONT');
+  trySignal(run.pid, 'SIGCONT'); // a SIGSTOPped process would leave SIGTERM pending forever
   trySignal(run.pid, 'SIGTERM');
   if (await waitClosed(run, 3000)) return;
   trySignal(run.pid, 'SIGKILL');
   await run.closed;
 }
 
-/** One spawn + readiness wait; on failure the process is gone and stderr returned. */
+/** One spawn + readiness wait. On failure the process is gone and the error text returned. */
 async function launch(bin: string, args: string[], target: NetConnectOpts): Promise<Running | string> {
   const run = spawnMemcached(bin, args);
-  if (await waitReady(run, target)) return run;
+  if (await waitReady(run, target, !args.includes('-Z'))) return run;
   await terminate(run);
   return `memcached ${args.join(' ')}\n${run.stderr() || '(no stderr)'}`;
+}
+
+// What restart() needs to relaunch the same server; `run` is swapped on restart.
+interface ServerState {
+  bin: string; args: string[]; target: NetConnectOpts; run: Running;
+  host: string; port: number; socketPath: string | undefined; dir: string | undefined;
 }
 
 export async function startMemcached(options: MemcachedOptions = {}): Promise<MemcachedServer> {
   const bin = ensureMemcachedBinary();
   const host = options.host ?? '127.0.0.1';
-  const dir = options.unixSocket === true ? mkdtempSync(join(tmpdir(), 'rxmc-')) : undefined;
+  // Under the pid dir when there is one, so global-setup's teardown removes it even if
+  // this worker never gets to (threads pool, SIGKILL).
+  const base = process.env[PID_DIR_ENV] ?? tmpdir();
+  const dir = options.unixSocket === true ? mkdtempSync(join(existsSync(base) ? base : tmpdir(), 'rxmc-')) : undefined;
   if (dir !== undefined) tempDirs.add(dir);
   const socketPath = dir === undefined ? undefined : join(dir, 'mc.sock');
   let lastError = '';
@@ -236,23 +265,10 @@ function cleanDir(dir: string): void {
   tempDirs.delete(dir);
 }
 
-interface ServerState {
-  bin: string;
-  args: string[];
-  target: NetConnectOpts;
-  run: Running;
-  host: string;
-  port: number;
-  socketPath: string | undefined;
-  dir: string | undefined;
-}
-
 function makeServer(s: ServerState): MemcachedServer {
   const spec = s.socketPath ?? (s.host.includes(':') ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`);
   return {
-    get pid() {
-      return s.run.pid;
-    },
+    get pid() { return s.run.pid; },
     host: s.host,
     port: s.port,
     ...(s.socketPath !== undefined ? { socketPath: s.socketPath } : {}),
@@ -270,7 +286,7 @@ function makeServer(s: ServerState): MemcachedServer {
   };
 }
 
-/** Same args (so same port/socket); the port may be briefly unavailable, so retry up to ~3 s. */
+/** Same args, so same port/socket; the port may be briefly unavailable, so retry for ~3 s. */
 async function relaunch(s: ServerState): Promise<Running> {
   const deadline = Date.now() + 3000;
   for (;;) {
@@ -290,12 +306,9 @@ export function makeSelfSignedCert(dir: string): { certFile: string; keyFile: st
   const certFile = join(dir, 'cert.pem');
   const keyFile = join(dir, 'key.pem');
   // -addext needs OpenSSL >= 1.1.1; the SAN lets clients verify 'localhost' and both loopbacks.
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1',
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const san = 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1';
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile,
+    '-days', '1', '-subj', '/CN=localhost', '-addext', san], { stdio: ['ignore', 'ignore', 'pipe'] });
   return { certFile, keyFile, cert: readFileSync(certFile, 'utf8') };
 }
 
