@@ -22,7 +22,7 @@ export interface Entry {
    * (unsubscribed after writing, reply still owed), expired (deadline passed, reply still owed).
    */
   state: 'queued' | 'written' | 'detached' | 'expired' | 'cancelled' | 'done';
-  /** How many frames the connection had received when this command was written. */
+  /** How many chunks the connection had received when this command was written. */
   mark: number;
   /** Called once the reply is complete (or, for noreply, once written). */
   settle(): void;
@@ -139,28 +139,28 @@ export class CommandQueue {
   }
 
   /**
-   * Applies deadlines: queued commands past theirs are dropped and failed; written ones are failed and
-   * stay in line for their reply. Returns the in-flight entries that expired now (failed or detached).
+   * Applies deadlines without failing anyone yet (the caller may need to retire the connection first,
+   * so that commands retried from these failures land on a new one). Queued commands past their
+   * deadline are dropped; written ones stay in line for their reply. Returns the commands to fail,
+   * and every in-flight entry that expired now (including detached ones).
    */
-  expire(now: number, error: (entry: Entry) => MemcacheError): Entry[] {
-    const dropped: Entry[] = [];
+  expire(now: number): { readonly failed: Entry[]; readonly expired: Entry[] } {
+    const failed: Entry[] = [];
     const expired: Entry[] = [];
     for (const entry of this.toWrite) {
-      if (entry.state === 'queued' && entry.deadline <= now) dropped.push(entry);
+      if (entry.state === 'queued' && entry.deadline <= now) {
+        entry.state = 'cancelled';
+        failed.push(entry);
+      }
     }
     for (const entry of this.awaiting) {
-      if ((entry.state === 'written' || entry.state === 'detached') && entry.deadline <= now) expired.push(entry);
+      if ((entry.state === 'written' || entry.state === 'detached') && entry.deadline <= now) {
+        if (entry.state === 'written') failed.push(entry);
+        entry.state = 'expired';
+        expired.push(entry);
+      }
     }
-    for (const entry of dropped) {
-      entry.state = 'cancelled';
-      entry.fail(error(entry));
-    }
-    for (const entry of expired) {
-      const wasLive = entry.state === 'written';
-      entry.state = 'expired';
-      if (wasLive) entry.fail(error(entry));
-    }
-    return expired;
+    return { failed, expired };
   }
 
   /** The earliest deadline still to be applied, or undefined. */
@@ -175,14 +175,19 @@ export class CommandQueue {
     return next;
   }
 
-  /** Fails everything queued or in flight (the connection is gone). */
-  failAll(error: MemcacheError): void {
+  /**
+   * Empties the queue (the connection is gone) and returns the commands still waiting for an outcome,
+   * marked done, for the caller to fail. Commands pushed afterwards start a clean queue.
+   */
+  takeAll(): Entry[] {
+    const live: Entry[] = [];
     for (const entry of [...this.awaiting.drain(), ...this.toWrite.drain()]) {
       if (entry.state === 'queued' || entry.state === 'written') {
         entry.state = 'done';
-        entry.fail(error);
+        live.push(entry);
       }
     }
+    return live;
   }
 
   /** The sentinel has nobody to settle; it borrows its run's deadline so a silent server is still noticed. */

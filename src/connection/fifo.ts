@@ -3,7 +3,7 @@
  * The dead prefix is dropped once it outgrows the live part.
  */
 export class Fifo<T> {
-  private items: T[] = [];
+  private items: Array<T | undefined> = [];
   private head = 0;
 
   get size(): number {
@@ -21,6 +21,8 @@ export class Fifo<T> {
   shift(): T | undefined {
     if (this.head >= this.items.length) return undefined;
     const item = this.items[this.head];
+    // Clear the slot: a settled entry holds its reply frames, which can pin whole socket chunks.
+    this.items[this.head] = undefined;
     this.head++;
     if (this.head >= 1024 && this.head * 2 >= this.items.length) {
       this.items = this.items.slice(this.head);
@@ -34,7 +36,7 @@ export class Fifo<T> {
 
   /** Removes everything and returns it in order. */
   drain(): T[] {
-    const out = this.items.slice(this.head);
+    const out = this.items.slice(this.head) as T[];
     this.items = [];
     this.head = 0;
     return out;

@@ -1,7 +1,13 @@
 import type { WirePart } from './request.js';
 
 /** Values at least this large are written as they are instead of being copied into the batch buffer. */
-const LARGE_PART = 16 * 1024;
+export const LARGE_PART = 16 * 1024;
+
+/** True when a request carries a value big enough that batching it with others gains nothing. */
+export function hasLargePart(parts: readonly WirePart[]): boolean {
+  for (const part of parts) if (typeof part !== 'string' && part.length >= LARGE_PART) return true;
+  return false;
+}
 
 /**
  * Turns a batch of request parts into as few buffers as possible: small parts (command lines, small

@@ -120,10 +120,13 @@ export class ResponseParser {
     const { buf, start } = this;
     const nl = buf.indexOf(LF, start);
     if (nl === -1 || nl >= this.end) {
-      if (this.end - start > this.limits.maxLineLength) {
-        throw protocolError('line longer than maxLineLength', buf.subarray(start, start + 32));
-      }
+      // A held trailing CR may be the first half of this line's CRLF: it is not part of the line.
+      const held = this.end - start - (buf[this.end - 1] === CR ? 1 : 0);
+      if (held > this.limits.maxLineLength) throw protocolError('line longer than maxLineLength', buf.subarray(start, start + 32));
       return undefined;
+    }
+    if (nl - 1 - start > this.limits.maxLineLength) {
+      throw protocolError('line longer than maxLineLength', buf.subarray(start, start + 32));
     }
     if (nl === start || buf[nl - 1] !== CR) {
       throw protocolError('line not terminated by CRLF', buf.subarray(start, Math.min(nl + 1, start + 32)));
