@@ -39,6 +39,7 @@ export class ResponseParser {
   private start = 0;
   private end = 0;
   private pending: PendingValue | undefined;
+  private numberEnd = 0;
 
   constructor(private readonly limits: ParserLimits = DEFAULT_PARSER_LIMITS) {}
 
@@ -131,9 +132,10 @@ export class ResponseParser {
     if (nl === start || buf[nl - 1] !== CR) {
       throw protocolError('line not terminated by CRLF', buf.subarray(start, Math.min(nl + 1, start + 32)));
     }
-    const line = buf.subarray(start, nl - 1);
     this.start = nl + 1;
-    return this.classify(line);
+    // END closes every retrieval: recognise it without making a view of it.
+    if (nl - start === 4 && buf[start] === 0x45 && buf[start + 1] === 0x4e && buf[start + 2] === 0x44) return END_FRAME;
+    return this.classify(buf.subarray(start, nl - 1));
   }
 
   private classify(line: Buffer): Frame | undefined {
@@ -142,7 +144,6 @@ export class ResponseParser {
       if (startsWith(line, VALUE_PREFIX)) return this.beginValue(line);
       if (startsWith(line, VA_PREFIX)) return this.beginBlock(line);
     } else if (first === 0x45 /* E */) {
-      if (line.length === 3 && line[1] === 0x4e && line[2] === 0x44) return END_FRAME;
       if (isErrorWord(line, ERROR_WORD)) return errorFrame('ERROR', line, ERROR_WORD.length);
     } else if (first === 0x43 /* C */ && isErrorWord(line, CLIENT_ERROR_WORD)) {
       return errorFrame('CLIENT_ERROR', line, CLIENT_ERROR_WORD.length);
@@ -157,23 +158,44 @@ export class ResponseParser {
     const keyEnd = line.indexOf(SPACE, VALUE_PREFIX.length);
     if (keyEnd <= VALUE_PREFIX.length) throw protocolError('malformed VALUE line', line);
     const key = line.toString('latin1', VALUE_PREFIX.length, keyEnd);
-    const flags = readNumber(line, keyEnd, 0xffffffff);
-    const length = readNumber(line, flags.next, this.limits.maxValueLength);
+    const flags = this.readNumber(line, keyEnd, 0xffffffff);
+    const flagsEnd = this.numberEnd;
+    const length = this.readNumber(line, flagsEnd, this.limits.maxValueLength);
+    const lengthEnd = this.numberEnd;
     let cas: string | undefined;
-    if (length.next < line.length) {
-      const casDigits = readNumber(line, length.next, Number.POSITIVE_INFINITY);
-      if (casDigits.next < line.length) throw protocolError('malformed VALUE line', line);
-      cas = line.toString('latin1', length.next + 1, casDigits.next);
+    if (lengthEnd < line.length) {
+      this.readNumber(line, lengthEnd, Number.POSITIVE_INFINITY);
+      if (this.numberEnd < line.length) throw protocolError('malformed VALUE line', line);
+      cas = line.toString('latin1', lengthEnd + 1, this.numberEnd);
     }
-    this.pending = { kind: 'value', header: line, key, flags: flags.value, cas, length: length.value };
+    this.pending = { kind: 'value', header: line, key, flags, cas, length };
     return this.nextBlock(this.pending);
   }
 
   // Meta protocol: VA <size> <flags>*
   private beginBlock(line: Buffer): Frame | undefined {
-    const length = readNumber(line, VA_PREFIX.length - 1, this.limits.maxValueLength);
-    this.pending = { kind: 'block', header: line, key: '', flags: 0, cas: undefined, length: length.value };
+    const length = this.readNumber(line, VA_PREFIX.length - 1, this.limits.maxValueLength);
+    this.pending = { kind: 'block', header: line, key: '', flags: 0, cas: undefined, length };
     return this.nextBlock(this.pending);
+  }
+
+  /**
+   * Reads ` <digits>` starting at the space at `at`; the number ends at a space or the end of line,
+   * and where it ends is left in `numberEnd` (no result object per field on the hot path).
+   */
+  private readNumber(line: Buffer, at: number, max: number): number {
+    if (line[at] !== SPACE) throw protocolError('malformed header line', line);
+    let i = at + 1;
+    let value = 0;
+    for (; i < line.length && line[i] !== SPACE; i++) {
+      const d = (line[i] ?? 0) - 48;
+      if (d < 0 || d > 9) throw protocolError('non-digit in a numeric field', line);
+      value = value * 10 + d;
+    }
+    if (i === at + 1) throw protocolError('empty numeric field', line);
+    if (value > max) throw protocolError(`declared size or flags above the limit (${max})`, line);
+    this.numberEnd = i;
+    return value;
   }
 }
 
@@ -183,8 +205,11 @@ const ERROR_WORD = Buffer.from('ERROR', 'latin1');
 const CLIENT_ERROR_WORD = Buffer.from('CLIENT_ERROR', 'latin1');
 const SERVER_ERROR_WORD = Buffer.from('SERVER_ERROR', 'latin1');
 
+// A byte loop: for prefixes this short it beats Buffer#compare, which crosses into C++.
 function startsWith(line: Buffer, prefix: Buffer): boolean {
-  return line.length >= prefix.length && line.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+  if (line.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (line[i] !== prefix[i]) return false;
+  return true;
 }
 
 /** The word alone, or followed by a space or a colon and a message (memcached sends `ERROR: shutdown not enabled`). */
@@ -197,21 +222,6 @@ function isErrorWord(line: Buffer, word: Buffer): boolean {
 function errorFrame(type: 'ERROR' | 'CLIENT_ERROR' | 'SERVER_ERROR', line: Buffer, wordLength: number): Frame {
   const message = line.length > wordLength ? line.toString('latin1', wordLength + 1).trimStart() : '';
   return { kind: 'error', type, message, line };
-}
-
-/** Reads ` <digits>` starting at the space at `at`; the number ends at a space or the end of line. */
-function readNumber(line: Buffer, at: number, max: number): { value: number; next: number } {
-  if (line[at] !== SPACE) throw protocolError('malformed header line', line);
-  let i = at + 1;
-  let value = 0;
-  for (; i < line.length && line[i] !== SPACE; i++) {
-    const d = (line[i] ?? 0) - 48;
-    if (d < 0 || d > 9) throw protocolError('non-digit in a numeric field', line);
-    value = value * 10 + d;
-  }
-  if (i === at + 1) throw protocolError('empty numeric field', line);
-  if (value > max) throw protocolError(`declared size or flags above the limit (${max})`, line);
-  return { value, next: i };
 }
 
 function protocolError(what: string, bytes: Buffer): MemcacheUnknownError {
