@@ -47,6 +47,23 @@ describe('command deadlines', () => {
     });
   });
 
+  it('a reply that stalls after some bytes: commands time out, and a further timeout of silence drops the connection', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      // Part of a's reply arrives, so the first deadline is not "silence"; then the server stalls.
+      const stalled = cold<Buffer>('500ms p', chunks({ p: 'VALUE a 0 10\r\nabc' }));
+      const fake = createFakeTransport({ scheduler, replies: () => stalled });
+      const client = new Client(SERVER, OPTIONS, fake.transport);
+      expectObservable(client.get('a')).toBe('1000ms #', undefined, noReply);
+      expectObservable(client.get('b')).toBe('1000ms #', undefined, noReply);
+      expectObservable(client.health$.pipe(map((h) => h.state)), '^ 2500ms !').toBe('u 1999ms d', states);
+      scheduler.schedule(() => void client.close(), 1100);
+      scheduler.flush();
+      // Still owed replies, nothing more for a whole timeout: dropped at 2000, which also ends close().
+      expect(fake.connections).toEqual([{ subscribedAt: 0, unsubscribedAt: 2 * TIMEOUT }]);
+    });
+  });
+
   it('dropping a silent connection also fails the commands written after the one that expired', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {

@@ -15,14 +15,17 @@ export interface Entry {
   readonly parts: readonly WirePart[];
   /** Undefined for noreply commands, which settle once written. */
   readonly reader: ReplyReader<unknown> | undefined;
-  /** Absolute time (scheduler clock) after which the command fails with a timeout. */
-  readonly deadline: number;
+  /**
+   * Absolute time (scheduler clock) after which the command fails with a timeout; once expired, when
+   * the connection is next checked for progress.
+   */
+  deadline: number;
   /**
    * queued → written → done, or off to the side: cancelled (dropped before writing), detached
    * (unsubscribed after writing, reply still owed), expired (deadline passed, reply still owed).
    */
   state: 'queued' | 'written' | 'detached' | 'expired' | 'cancelled' | 'done';
-  /** How many chunks the connection had received when this command was written. */
+  /** How many chunks the connection had received when this command was written (or last checked). */
   mark: number;
   /** Called once the reply is complete (or, for noreply, once written). */
   settle(): void;
@@ -141,12 +144,13 @@ export class CommandQueue {
   /**
    * Applies deadlines without failing anyone yet (the caller may need to retire the connection first,
    * so that commands retried from these failures land on a new one). Queued commands past their
-   * deadline are dropped; written ones stay in line for their reply. Returns the commands to fail,
-   * and every in-flight entry that expired now (including detached ones).
+   * deadline are dropped; written ones stay in line for their reply and are checked again every
+   * `recheck` ms. `stuck` is true when an in-flight command came due and not a single chunk has arrived
+   * (`received` unchanged) since it was written or last checked.
    */
-  expire(now: number): { readonly failed: Entry[]; readonly expired: Entry[] } {
+  expire(now: number, received: number, recheck: number): { readonly failed: Entry[]; readonly stuck: boolean } {
     const failed: Entry[] = [];
-    const expired: Entry[] = [];
+    let stuck = false;
     for (const entry of this.toWrite) {
       if (entry.state === 'queued' && entry.deadline <= now) {
         entry.state = 'cancelled';
@@ -154,13 +158,15 @@ export class CommandQueue {
       }
     }
     for (const entry of this.awaiting) {
-      if ((entry.state === 'written' || entry.state === 'detached') && entry.deadline <= now) {
-        if (entry.state === 'written') failed.push(entry);
-        entry.state = 'expired';
-        expired.push(entry);
-      }
+      const owed = entry.state === 'written' || entry.state === 'detached' || entry.state === 'expired';
+      if (!owed || entry.deadline > now) continue;
+      if (entry.state === 'written') failed.push(entry);
+      entry.state = 'expired';
+      stuck ||= entry.mark === received;
+      entry.mark = received;
+      entry.deadline = now + recheck;
     }
-    return { failed, expired };
+    return { failed, stuck };
   }
 
   /** The earliest deadline still to be applied, or undefined. */
@@ -168,7 +174,7 @@ export class CommandQueue {
     let next: number | undefined;
     for (const list of [this.toWrite, this.awaiting]) {
       for (const entry of list) {
-        const live = entry.state === 'queued' || entry.state === 'written' || entry.state === 'detached';
+        const live = entry.state !== 'cancelled' && entry.state !== 'done';
         if (live && (next === undefined || entry.deadline < next)) next = entry.deadline;
       }
     }

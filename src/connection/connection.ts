@@ -198,10 +198,10 @@ export class Connection {
     this.timer = undefined;
     this.timerAt = Number.POSITIVE_INFINITY;
     const { scheduler, label, timeout } = this.settings;
-    const { failed, expired } = this.queue.expire(scheduler.now());
+    const { failed, stuck } = this.queue.expire(scheduler.now(), this.received, timeout);
     const timedOut = new MemcacheTimeoutError(`no reply from ${label} within ${timeout} ms`);
-    // Not a single byte since an expired command was written: the server is stuck, not slow.
-    if (expired.some((entry) => entry.mark === this.received)) {
+    // Not a single byte for a whole timeout while replies are owed: the server is stuck, not slow.
+    if (stuck) {
       const error = new MemcacheTimeoutError(`${label} sent nothing for ${timeout} ms; connection dropped`);
       const carried = this.detach(error);
       for (const entry of failed) entry.fail(timedOut);
