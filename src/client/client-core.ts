@@ -127,22 +127,18 @@ export class ClientCore<V> {
       }
       const connection = this.currentConnection();
       const reader = request.reader?.();
-      const entry = connection.submit({
-        parts: request.parts,
-        reader,
-        settle: () => {
-          let value: T;
-          try {
-            value = outcome.finish(reader === undefined ? (request.noreplyValue as R) : reader.result());
-          } catch (error) {
-            fail(error);
-            return;
-          }
-          subscriber.next(value);
-          subscriber.complete();
-        },
-        fail,
-      });
+      const settle = (): void => {
+        let value: T;
+        try {
+          value = outcome.finish(reader === undefined ? (request.noreplyValue as R) : reader.result());
+        } catch (error) {
+          fail(error);
+          return;
+        }
+        subscriber.next(value);
+        subscriber.complete();
+      };
+      const entry = connection.submit(request.parts, reader, settle, fail);
       return () => connection.cancel(entry);
     });
   }

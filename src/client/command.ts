@@ -1,4 +1,14 @@
-import { Observable, firstValueFrom } from 'rxjs';
+import { Observable, type TeardownLogic } from 'rxjs';
+
+/** Where a running command delivers its outcome: an RxJS subscriber, or a promise's resolvers. */
+export interface Sink<T> {
+  next(value: T): void;
+  error(error: unknown): void;
+  complete(): void;
+}
+
+/** Runs a command once into a sink; returns what cancels it. */
+export type Start<T> = (sink: Sink<T>) => TeardownLogic;
 
 /**
  * What every client command returns: a cold Observable that emits exactly one value and completes (or
@@ -12,34 +22,52 @@ import { Observable, firstValueFrom } from 'rxjs';
  * ```
  */
 export class Command<T> extends Observable<T> implements PromiseLike<T> {
-  /** Subscribes once and resolves with the value (or rejects with the typed error). */
+  private readonly start: Start<T>;
+
+  constructor(start: Start<T>) {
+    super((subscriber) => start(subscriber));
+    this.start = start;
+  }
+
+  /**
+   * Runs the command once and resolves with its value (or rejects with its typed error). Awaiting
+   * skips the Observable machinery: a command settles exactly once, so a promise is all it needs.
+   */
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return firstValueFrom(this).then(onfulfilled, onrejected);
+    return this.once().then(onfulfilled, onrejected);
   }
 
-  /** Subscribes once; like `Promise#catch`. */
+  /** Runs the command once; like `Promise#catch`. */
   catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
-    return firstValueFrom(this).catch(onrejected);
+    return this.once().catch(onrejected);
   }
 
-  /** Subscribes once; like `Promise#finally`. */
+  /** Runs the command once; like `Promise#finally`. */
   finally(onfinally?: (() => void) | null): Promise<T> {
-    return firstValueFrom(this).finally(onfinally);
+    return this.once().finally(onfinally);
+  }
+
+  private once(): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.start({ next: resolve, error: reject, complete: noop });
+    });
   }
 }
+
+const noop = (): void => undefined;
 
 /** A command that settles without I/O (an empty key list, for instance). */
 export function settled<T>(value: T): Command<T> {
-  return new Command<T>((subscriber) => {
-    subscriber.next(value);
-    subscriber.complete();
+  return new Command<T>((sink) => {
+    sink.next(value);
+    sink.complete();
   });
 }
 
-/** A command that fails on subscription without I/O (invalid input found while building it). */
+/** A command that fails without I/O (invalid input found while building it). */
 export function rejected<T>(error: unknown): Command<T> {
-  return new Command<T>((subscriber) => subscriber.error(error));
+  return new Command<T>((sink) => sink.error(error));
 }

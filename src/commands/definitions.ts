@@ -79,11 +79,15 @@ export const KEYS_PER_GET = 100;
 /** `get|gets <key>*` or `gat|gats <exptime> <key>*` ("Retrieval command"), split into lines of `KEYS_PER_GET`. */
 export function retrieve(verb: 'get' | 'gets' | 'gat' | 'gats', keys: readonly string[], expire?: string): Request<ValueFrame[]> {
   const head = expire === undefined ? `${verb} ` : `${verb} ${expire} `;
+  if (keys.length === 1) {
+    const key = keys[0] as string;
+    return { name: verb, parts: [`${head}${key}\r\n`], reader: () => new ValuesReader(verb, key, 1) };
+  }
   const parts: string[] = [];
   for (let i = 0; i < keys.length; i += KEYS_PER_GET) {
     parts.push(`${head}${keys.slice(i, i + KEYS_PER_GET).join(' ')}\r\n`);
   }
-  const asked = keys.length === 1 ? (keys[0] as string) : new Set(keys);
+  const asked = new Set(keys);
   return { name: verb, parts, reader: () => new ValuesReader(verb, asked, parts.length) };
 }
 

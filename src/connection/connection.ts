@@ -36,14 +36,6 @@ export interface ConnectionSettings {
   readonly onHealth: (health: ConnectionHealth) => void;
 }
 
-/** What a command hands to the connection: bytes, a reply reader, and where the outcome goes. */
-export interface Submission {
-  readonly parts: readonly WirePart[];
-  readonly reader: ReplyReader<unknown> | undefined;
-  settle(): void;
-  fail(error: MemcacheError): void;
-}
-
 /**
  * One pipelined connection to one server. Commands queue while it connects, go out coalesced once per
  * tick, and their replies come back in order through the command queue. It connects lazily and, once
@@ -75,17 +67,18 @@ export class Connection {
     return { queued: this.queue.queued, inFlight: this.queue.inFlight };
   }
 
-  /** Queues a command; returns the handle to cancel it with. */
-  submit(submission: Submission): Entry {
-    const entry: Entry = {
-      parts: submission.parts,
-      reader: submission.reader,
-      deadline: this.settings.scheduler.now() + this.settings.timeout,
-      state: 'queued',
-      mark: 0,
-      settle: submission.settle,
-      fail: submission.fail,
-    };
+  /**
+   * Queues a command: its bytes, how to read its reply (none for noreply), and where its outcome goes.
+   * Returns the handle to cancel it with.
+   */
+  submit(
+    parts: readonly WirePart[],
+    reader: ReplyReader<unknown> | undefined,
+    settle: () => void,
+    fail: (error: MemcacheError) => void,
+  ): Entry {
+    const deadline = this.settings.scheduler.now() + this.settings.timeout;
+    const entry: Entry = { parts, reader, deadline, state: 'queued', mark: 0, settle, fail };
     if (this.closing) {
       entry.state = 'done';
       entry.fail(new MemcacheClosedError(`connection to ${this.settings.label} is closed`));
