@@ -151,6 +151,19 @@ export class MemcacheClosedError extends MemcacheError {
   static override readonly code: string = 'MEMCACHE_CLOSED';
 }
 
+/**
+ * Stored bytes could not be turned back into a value: unknown flags, a Python pickle, corrupt
+ * compressed data, bad JSON. Only the command that read them fails; the connection is unaffected.
+ *
+ * @example
+ * ```ts
+ * await client.get('written-by-python').catch((e) => e instanceof MemcacheSerdeError);
+ * ```
+ */
+export class MemcacheSerdeError extends MemcacheError {
+  static override readonly code: string = 'MEMCACHE_SERDE_ERROR';
+}
+
 const families = [
   MemcacheError,
   MemcacheClientError,
@@ -162,6 +175,7 @@ const families = [
   MemcacheConnectionError,
   MemcacheTimeoutError,
   MemcacheClosedError,
+  MemcacheSerdeError,
 ];
 // Brands live on prototypes, so a subclass instance carries every ancestor's brand too.
 for (const family of families) {

@@ -21,10 +21,16 @@ export {
   MemcacheConnectionError,
   MemcacheTimeoutError,
   MemcacheClosedError,
+  MemcacheSerdeError,
   type MemcacheErrorOptions,
 } from './errors.js';
 export { MAX_KEY_LENGTH, type Key } from './protocol/keys.js';
 export type { Frame, ValueFrame, BlockFrame, EndFrame, ErrorFrame, LineFrame } from './protocol/frames.js';
 export { ResponseParser, DEFAULT_PARSER_LIMITS, type ParserLimits } from './protocol/parser.js';
 export { parseFrames } from './protocol/parse-frames.js';
-export { defaultSerde, FLAG_BYTES, FLAG_TEXT, type Serde, type Serialized, type DefaultValue } from './serde.js';
+export * as serde from './serde/index.js';
+export { defaultSerde, type DefaultValue } from './serde/default.js';
+export type { Serde, Serialized, Serializer, Deserializer } from './serde/types.js';
+export type { PythonValue, PythonSerdeOptions } from './serde/python.js';
+export type { JsonValue } from './serde/json.js';
+export type { Compressor, CompressedSerdeOptions } from './serde/compressed.js';

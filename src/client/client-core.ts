@@ -7,7 +7,9 @@ import { MemcacheClosedError, MemcacheError, MemcacheIllegalInputError } from '.
 import { wireKey, type Key } from '../protocol/keys.js';
 import { DEFAULT_PARSER_LIMITS } from '../protocol/parser.js';
 import type { Request } from '../protocol/request.js';
-import { defaultSerde, type Serde } from '../serde.js';
+import { defaultSerde } from '../serde/default.js';
+import { fromFunctions } from '../serde/legacy.js';
+import type { Serde } from '../serde/types.js';
 import { Command, rejected } from './command.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
 import { endpointLabel, parseServerSpec, type ServerSpec } from './server-spec.js';
@@ -52,7 +54,7 @@ export class ClientCore<V> {
     this.endpoint = parseServerSpec(server);
     this.server = endpointLabel(this.endpoint);
     this.opts = resolveOptions(options);
-    this.serde = options.serde ?? (defaultSerde as unknown as Serde<V>);
+    this.serde = options.serde ?? pickSerde(options);
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.transport = transport ?? socketTransport(this.endpoint, this.opts);
     this.healthSubject = new BehaviorSubject<ConnectionHealth>({ state: 'down', since: this.scheduler.now() });
@@ -170,4 +172,10 @@ export class ClientCore<V> {
     this.noreplyErrorSubject.complete();
     this.healthSubject.complete();
   }
+}
+
+/** pymemcache's legacy serializer/deserializer functions, or the default serde. */
+function pickSerde<V>(options: ClientOptions<V>): Serde<V> {
+  if (options.serializer === undefined && options.deserializer === undefined) return defaultSerde as unknown as Serde<V>;
+  return fromFunctions(options.serializer, options.deserializer);
 }

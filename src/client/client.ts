@@ -1,11 +1,13 @@
 import * as wire from '../commands/definitions.js';
 import type { StatValue } from '../commands/readers.js';
 import { statsObject } from '../commands/stats.js';
-import { MemcacheUnexpectedCloseError } from '../errors.js';
+import { MemcacheError, MemcacheIllegalInputError, MemcacheSerdeError, MemcacheUnexpectedCloseError } from '../errors.js';
+import { describeKey } from '../protocol/keys.js';
 import type { ValueFrame } from '../protocol/frames.js';
 import type { Key } from '../protocol/keys.js';
 import { checkCasToken, checkCount, checkDelta, checkExpire, checkFlags } from '../protocol/numbers.js';
-import type { DefaultValue } from '../serde.js';
+import type { DefaultValue } from '../serde/default.js';
+import type { Serialized } from '../serde/types.js';
 import { ClientCore } from './client-core.js';
 import { Command, rejected, settled } from './command.js';
 
@@ -216,7 +218,13 @@ export class Client<V = DefaultValue> extends ClientCore<V> {
 
   private item(key: Key, value: V, options: StoreOptions): wire.Stored {
     const wireKey = this.key(key);
-    const serialized = this.serde.serialize(key, value);
+    let serialized: Serialized;
+    try {
+      serialized = this.serde.serialize(key, value);
+    } catch (cause) {
+      if (cause instanceof MemcacheError) throw cause;
+      throw new MemcacheIllegalInputError(`the serde could not serialize the value for key ${describeKey(key)}`, { cause });
+    }
     return { key: wireKey, data: serialized.value, flags: checkFlags(options.flags ?? serialized.flags) };
   }
 
@@ -225,7 +233,12 @@ export class Client<V = DefaultValue> extends ClientCore<V> {
   }
 
   private decode(key: Key, frame: ValueFrame): V {
-    return this.serde.deserialize(key, frame.value, frame.flags);
+    try {
+      return this.serde.deserialize(key, frame.value, frame.flags);
+    } catch (cause) {
+      if (cause instanceof MemcacheError) throw cause;
+      throw new MemcacheSerdeError(`the serde could not read ${describeKey(key)} (flags ${frame.flags})`, { cause });
+    }
   }
 
   private withCas<D, C>(key: Key, frame: ValueFrame | undefined, defaultValue: D, casDefault: C): CasResult<V | D, C> {

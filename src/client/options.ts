@@ -3,7 +3,7 @@ import type { SchedulerLike } from 'rxjs';
 import { MemcacheIllegalInputError } from '../errors.js';
 import type { Key } from '../protocol/keys.js';
 import { wirePrefix } from '../protocol/keys.js';
-import type { Serde } from '../serde.js';
+import type { Deserializer, Serde, Serializer } from '../serde/types.js';
 
 /**
  * Client options. Times are milliseconds.
@@ -30,8 +30,12 @@ export interface ClientOptions<V> {
   readonly allowUnicodeKeys?: boolean;
   /** Read commands resolve as misses on network errors, timeouts and server errors. Default false. */
   readonly ignoreExc?: boolean;
-  /** How values become bytes and back. Default: `defaultSerde`. */
+  /** How values become bytes and back. Default: `defaultSerde`. See the `serde` module. */
   readonly serde?: Serde<V>;
+  /** pymemcache's legacy style: a serializer function (used when `serde` is absent). */
+  readonly serializer?: Serializer<V>;
+  /** pymemcache's legacy style: a deserializer function (used when `serde` is absent). */
+  readonly deserializer?: Deserializer<V>;
   /** TLS: Node TLS options, or `true` for defaults (certificates and host names verified). */
   readonly tls?: ConnectionOptions | true;
   /** Most commands written and awaiting replies at once; more wait their turn. Default 1000. */

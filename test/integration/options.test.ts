@@ -1,6 +1,6 @@
 import { firstValueFrom, forkJoin, from, lastValueFrom, mergeMap, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, MemcacheIllegalInputError, type Serde } from '../../src/index.js';
+import { Client, MemcacheIllegalInputError, MemcacheSerdeError, type Serde } from '../../src/index.js';
 import { rawExchange, startMemcached, type MemcachedServer } from '../support/memcached.js';
 
 // Each client option against a real memcached; raw `get`s through a separate socket show what is stored.
@@ -90,7 +90,9 @@ describe('serde', () => {
       expect(await client.get('doc')).toEqual({ a: 'b', n: [1, 2] });
       expect(await client.get('txt')).toBe('plain');
       await raw.set('alien', Buffer.from('x'), { noreply: false, flags: 99 });
-      await expect(client.get('alien')).rejects.toThrow('unknown flags 99');
+      const error = await client.get('alien').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MemcacheSerdeError);
+      expect(((error as MemcacheSerdeError).cause as Error).message).toBe('unknown flags 99');
       expect(await client.get('txt')).toBe('plain'); // connection unaffected
     } finally {
       await client.close();
