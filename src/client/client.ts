@@ -265,7 +265,12 @@ export class Client<V = DefaultValue> extends ClientCore<V> {
         const out = new Map<K, T>();
         for (const frame of frames) {
           const key = byWire.get(frame.key) as K;
-          out.set(key, decode(key, frame));
+          try {
+            out.set(key, decode(key, frame));
+          } catch (error) {
+            // With ignoreExc an unreadable item is a miss for its key alone, not for the whole batch.
+            if (!this.opts.ignoreExc) throw error;
+          }
         }
         return out;
       },
