@@ -153,6 +153,7 @@ export class ClientCore<V> {
       timeout: this.opts.timeout,
       connectTimeout: this.opts.connectTimeout,
       maxPipeline: this.opts.maxPipeline,
+      noreplySentinel: this.opts.noreplySentinel,
       parserLimits: DEFAULT_PARSER_LIMITS,
       scheduler: this.scheduler,
       flushScheduler: asapScheduler,

@@ -40,6 +40,12 @@ export interface ClientOptions<V> {
   readonly tls?: ConnectionOptions | true;
   /** Most commands written and awaiting replies at once; more wait their turn. Default 1000. */
   readonly maxPipeline?: number;
+  /**
+   * Follow each run of noreply commands with a meta no-op (`mn`, memcached ≥ 1.5.19), so an error the
+   * server sends for them can never be read as a later command's reply. Default true. Turn it off
+   * behind a proxy that does not know `mn` (twemproxy); such proxies swallow noreply errors themselves.
+   */
+  readonly noreplySentinel?: boolean;
   /** Clock and timers for deadlines; tests pass a TestScheduler. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
 }
@@ -56,6 +62,7 @@ export interface ResolvedOptions {
   readonly ignoreExc: boolean;
   readonly tls: ConnectionOptions | true | undefined;
   readonly maxPipeline: number;
+  readonly noreplySentinel: boolean;
 }
 
 /** Applies defaults and rejects nonsense at construction. */
@@ -72,6 +79,7 @@ export function resolveOptions<V>(options: ClientOptions<V>): ResolvedOptions {
     ignoreExc: options.ignoreExc ?? false,
     tls: options.tls,
     maxPipeline: whole(options.maxPipeline, 1000, 'maxPipeline'),
+    noreplySentinel: options.noreplySentinel ?? true,
   };
 }
 

@@ -60,9 +60,14 @@ export class CommandQueue {
   private readonly toWrite = new Fifo<Entry>();
   private readonly awaiting = new Fifo<Entry>();
 
+  /**
+   * @param sentinel place `mn` after noreply runs (off for proxies that do not know it, e.g. twemproxy;
+   *   a proxy answers noreply errors itself, so nothing can cross to the next reply there)
+   */
   constructor(
     private readonly maxPipeline: number,
     private readonly onNoreplyError: (frame: Frame) => void,
+    private readonly sentinel = true,
   ) {}
 
   get queued(): number {
@@ -100,7 +105,7 @@ export class CommandQueue {
       if (entry === undefined) break;
       if (entry.state !== 'queued') continue;
       lastDeadline = entry.deadline;
-      if (entry.reader !== undefined && afterNoreply) this.addSentinel(out, mark, entry.deadline);
+      if (entry.reader !== undefined && afterNoreply && this.sentinel) this.addSentinel(out, mark, entry.deadline);
       afterNoreply = entry.reader === undefined;
       for (const part of entry.parts) out.push(part);
       entry.mark = mark;
@@ -112,7 +117,7 @@ export class CommandQueue {
         this.awaiting.push(entry);
       }
     }
-    if (afterNoreply) this.addSentinel(out, mark, lastDeadline);
+    if (afterNoreply && this.sentinel) this.addSentinel(out, mark, lastDeadline);
     // Settle after bookkeeping: a subscriber may issue new commands synchronously.
     for (const entry of settled) entry.settle();
     return out;

@@ -24,6 +24,8 @@ export interface ConnectionSettings {
   readonly timeout: number;
   readonly connectTimeout: number;
   readonly maxPipeline: number;
+  /** Whether a `mn` sentinel follows noreply runs (see `ClientOptions.noreplySentinel`). */
+  readonly noreplySentinel: boolean;
   readonly parserLimits: ParserLimits;
   /** Clock and timers for deadlines. */
   readonly scheduler: SchedulerLike;
@@ -57,9 +59,10 @@ export class Connection {
   private readonly closeWaiters: Array<() => void> = [];
 
   constructor(private readonly settings: ConnectionSettings) {
-    this.queue = new CommandQueue(settings.maxPipeline, (frame) => {
+    const onNoreplyError = (frame: Frame): void => {
       if (frame.kind === 'error') settings.onNoreplyError(settings.toError(frame));
-    });
+    };
+    this.queue = new CommandQueue(settings.maxPipeline, onNoreplyError, settings.noreplySentinel);
   }
 
   /** Commands waiting to be written, and commands written and awaiting a reply. */
