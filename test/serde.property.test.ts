@@ -149,6 +149,11 @@ describe('strict JSON refuses what would not read back the same', () => {
     expect(roundTrip(serde.json<unknown>(), { one: shared, two: shared, bare })).toEqual({ one: { x: 1 }, two: { x: 1 }, bare: { a: 1 } });
   });
 
+  it('python reads invalid UTF-8 text as a typed error, like Python does', () => {
+    expect(() => serde.python().deserialize(KEY, Buffer.from([0x68, 0xff, 0x69]), 16)).toThrow(MemcacheSerdeError);
+    expect(serde.python().deserialize(KEY, Buffer.from('\ufeffbom'), 16)).toBe('\ufeffbom');
+  });
+
   it('python refuses floats and objects (pymemcache would pickle them)', () => {
     expect(() => serde.python().serialize(KEY, 1.5)).toThrow(MemcacheIllegalInputError);
     expect(() => serde.python().serialize(KEY, {} as unknown as string)).toThrow(MemcacheIllegalInputError);

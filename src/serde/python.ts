@@ -43,7 +43,7 @@ export function python(options: PythonSerdeOptions = {}): Serde<PythonValue> {
     deserialize(key, bytes, flags) {
       // pymemcache tests the bits in this order.
       if (flags === FLAG_BYTES) return bytes;
-      if (flags & FLAG_TEXT) return bytes.toString('utf8');
+      if (flags & FLAG_TEXT) return decodeText(key, bytes);
       if (flags & (FLAG_INTEGER | FLAG_LONG)) return parseInteger(key, bytes);
       if (flags & FLAG_PICKLE) {
         if (pickled === 'bytes') return bytes;
@@ -52,6 +52,17 @@ export function python(options: PythonSerdeOptions = {}): Serde<PythonValue> {
       throw new MemcacheSerdeError(`${describeKey(key)} has flags ${flags}, which serde.python does not know`);
     },
   };
+}
+
+// Fatal decoding: invalid UTF-8 is an error (as in Python), not silently replaced by U+FFFD.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function decodeText(key: unknown, bytes: Buffer): string {
+  try {
+    return utf8.decode(bytes);
+  } catch (cause) {
+    throw new MemcacheSerdeError(`${describeKey(key)} is flagged as text but is not valid UTF-8`, { cause });
+  }
 }
 
 function parseInteger(key: unknown, bytes: Buffer): number | bigint {
