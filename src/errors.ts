@@ -164,6 +164,42 @@ export class MemcacheSerdeError extends MemcacheError {
   static override readonly code: string = 'MEMCACHE_SERDE_ERROR';
 }
 
+/**
+ * No live server is left to route a key to (HashClient). With `ignoreExc`, reads become misses instead.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof MemcacheNoServersError) serveWithoutCache();
+ * ```
+ */
+export class MemcacheNoServersError extends MemcacheError {
+  static override readonly code: string = 'MEMCACHE_NO_SERVERS';
+}
+
+/**
+ * Part of a fanned-out command failed (HashClient): `failedKeys` names the keys whose servers failed,
+ * `partial` holds what the other servers answered (the same shape the command resolves to), and
+ * `cause` is the first server's error.
+ *
+ * @example
+ * ```ts
+ * try { await cluster.getMany(keys); } catch (e) { if (e instanceof MemcacheClusterError) use(e.partial); }
+ * ```
+ */
+export class MemcacheClusterError extends MemcacheError {
+  static override readonly code: string = 'MEMCACHE_CLUSTER_ERROR';
+  /** The keys (or, for per-server commands, the server names) whose servers failed. */
+  readonly failedKeys: readonly unknown[];
+  /** What the healthy servers answered, shaped like the command's own result. */
+  readonly partial: unknown;
+
+  constructor(message: string, failedKeys: readonly unknown[], partial: unknown, options: MemcacheErrorOptions = {}) {
+    super(message, options);
+    this.failedKeys = failedKeys;
+    this.partial = partial;
+  }
+}
+
 const families = [
   MemcacheError,
   MemcacheClientError,
@@ -176,6 +212,8 @@ const families = [
   MemcacheTimeoutError,
   MemcacheClosedError,
   MemcacheSerdeError,
+  MemcacheNoServersError,
+  MemcacheClusterError,
 ];
 // Brands live on prototypes, so a subclass instance carries every ancestor's brand too.
 for (const family of families) {

@@ -22,6 +22,8 @@ export {
   MemcacheTimeoutError,
   MemcacheClosedError,
   MemcacheSerdeError,
+  MemcacheNoServersError,
+  MemcacheClusterError,
   type MemcacheErrorOptions,
 } from './errors.js';
 export { MAX_KEY_LENGTH, type Key } from './protocol/keys.js';
@@ -34,3 +36,11 @@ export type { Serde, Serialized, Serializer, Deserializer } from './serde/types.
 export type { PythonValue, PythonSerdeOptions } from './serde/python.js';
 export type { JsonValue } from './serde/json.js';
 export type { Compressor, CompressedSerdeOptions } from './serde/compressed.js';
+export { HashClient } from './cluster/hash-client.js';
+export type { HashClientOptions, RoutedKey } from './cluster/hash-client-core.js';
+export type { WeightedServer } from './cluster/membership.js';
+export type { ServerHealth } from './cluster/server-health.js';
+export type { Hasher, Ring, RingNode } from './cluster/hasher.js';
+export { rendezvousHasher } from './cluster/rendezvous.js';
+export { ketamaHasher } from './cluster/ketama.js';
+export { murmur3_32 } from './cluster/murmur3.js';

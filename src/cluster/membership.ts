@@ -1,0 +1,81 @@
+import { BehaviorSubject, combineLatest, map, of, switchMap, type Observable } from 'rxjs';
+import { MemcacheIllegalInputError } from '../errors.js';
+import type { ClientOptions } from '../client/options.js';
+import { endpointLabel, parseServerSpec, type ServerSpec } from '../client/server-spec.js';
+import type { Endpoint, Transport } from '../connection/transport.js';
+import type { ServerHealth } from './server-health.js';
+import { ServerNode, type LifecycleSettings } from './server-node.js';
+
+/** A server spec, optionally with a weight (default 1). */
+export type WeightedServer = ServerSpec | { readonly server: ServerSpec; readonly weight: number };
+
+/**
+ * The configured servers. Applying a new list adds nodes for new servers and removes the ones that
+ * disappeared (their health goes to `removed`, their connections drain); unchanged servers keep their
+ * node, connection and health.
+ */
+export class Membership<V> {
+  private readonly nodes = new Map<string, ServerNode<V>>();
+  private readonly subject = new BehaviorSubject<ReadonlyArray<ServerNode<V>>>([]);
+  /** The current nodes in configuration order. */
+  readonly members$: Observable<ReadonlyArray<ServerNode<V>>> = this.subject.asObservable();
+  /** Every member's health, keyed by server name. */
+  readonly health$: Observable<ReadonlyMap<string, ServerHealth>>;
+
+  constructor(
+    private readonly options: ClientOptions<V>,
+    private readonly lifecycle: LifecycleSettings,
+    private readonly connect?: (endpoint: Endpoint) => Transport,
+  ) {
+    this.health$ = this.subject.pipe(
+      switchMap((nodes) =>
+        nodes.length === 0 ? of([]) : combineLatest(nodes.map((n) => n.health$.pipe(map((h) => [n.name, h] as const)))),
+      ),
+      map((entries) => new Map(entries)),
+    );
+  }
+
+  get current(): ReadonlyArray<ServerNode<V>> {
+    return this.subject.getValue();
+  }
+
+  /** Validates the whole list first, so a bad entry changes nothing. */
+  apply(list: readonly WeightedServer[]): void {
+    const wanted = list.map(normalize);
+    const next: Array<ServerNode<V>> = [];
+    for (const { spec, weight, name } of wanted) {
+      const existing = this.nodes.get(name);
+      if (existing !== undefined && existing.ringNode.weight === weight) next.push(existing);
+      else {
+        if (existing !== undefined) void existing.remove();
+        const node = new ServerNode<V>(spec, weight, this.options, this.lifecycle, this.connect);
+        this.nodes.set(name, node);
+        next.push(node);
+      }
+    }
+    const keep = new Set(next);
+    for (const [name, node] of this.nodes) {
+      if (keep.has(node)) continue;
+      this.nodes.delete(name);
+      void node.remove();
+    }
+    this.subject.next(next);
+  }
+
+  /** Removes every node and waits for their connections to drain. */
+  async close(): Promise<void> {
+    const nodes = [...this.nodes.values()];
+    this.nodes.clear();
+    await Promise.all(nodes.map((n) => n.remove()));
+    this.subject.next([]);
+    this.subject.complete();
+  }
+}
+
+function normalize(entry: WeightedServer): { spec: ServerSpec; weight: number; name: string } {
+  const weighted = typeof entry === 'object' && entry !== null && !Array.isArray(entry) && 'server' in entry;
+  const spec = weighted ? entry.server : (entry as ServerSpec);
+  const weight = weighted ? entry.weight : 1;
+  if (!Number.isSafeInteger(weight) || weight < 1) throw new MemcacheIllegalInputError(`server weight must be a positive integer, got ${String(weight)}`);
+  return { spec, weight, name: endpointLabel(parseServerSpec(spec)) };
+}

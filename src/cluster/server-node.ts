@@ -1,0 +1,125 @@
+import { BehaviorSubject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import {
+  MemcacheConnectionError,
+  MemcacheTimeoutError,
+  MemcacheUnexpectedCloseError,
+  type MemcacheError,
+} from '../errors.js';
+import { Client } from '../client/client.js';
+import type { ClientOptions } from '../client/options.js';
+import { endpointLabel, parseServerSpec, type ServerSpec } from '../client/server-spec.js';
+import type { Transport, Endpoint } from '../connection/transport.js';
+import type { RingNode } from './hasher.js';
+import type { ServerHealth } from './server-health.js';
+
+/** pymemcache's lifecycle knobs, in milliseconds. */
+export interface LifecycleSettings {
+  readonly retryAttempts: number;
+  readonly retryTimeout: number;
+  readonly deadTimeout: number;
+  readonly scheduler: SchedulerLike;
+}
+
+/** Failures that say something about the server's reachability, not about one request. */
+export function isConnectivityFailure(error: unknown): error is MemcacheError {
+  return error instanceof MemcacheConnectionError || error instanceof MemcacheTimeoutError || error instanceof MemcacheUnexpectedCloseError;
+}
+
+/**
+ * One server of a HashClient: its client, and the only writer of its health subject. Commands report
+ * their outcome here; failures within one `retryTimeout` window count as one incident, so a hundred
+ * commands lost with one connection are one failed attempt, not a hundred.
+ */
+export class ServerNode<V> {
+  readonly name: string;
+  readonly ringNode: RingNode;
+  readonly client: Client<V>;
+  private readonly subject: BehaviorSubject<ServerHealth>;
+  /** This server's health, replayed to late subscribers; completes once removed. */
+  readonly health$: Observable<ServerHealth>;
+  private probeTimer: Subscription | undefined;
+
+  constructor(
+    spec: ServerSpec,
+    weight: number,
+    options: ClientOptions<V>,
+    private readonly lifecycle: LifecycleSettings,
+    connect?: (endpoint: Endpoint) => Transport,
+  ) {
+    const endpoint = parseServerSpec(spec);
+    this.name = endpointLabel(endpoint);
+    const tcp = endpoint.kind === 'tcp';
+    this.ringNode = { name: this.name, host: tcp ? endpoint.host : endpoint.path, port: tcp ? endpoint.port : undefined, weight };
+    this.client = new Client<V>(spec, options, connect?.(endpoint));
+    this.subject = new BehaviorSubject<ServerHealth>({ state: 'up', since: lifecycle.scheduler.now() });
+    this.health$ = this.subject.asObservable();
+  }
+
+  get health(): ServerHealth {
+    return this.subject.getValue();
+  }
+
+  /** Why a command must not be sent now (failing within retryTimeout, dead, removed), or undefined. */
+  refusal(): MemcacheError | undefined {
+    const h = this.health;
+    if (h.state === 'up') return undefined;
+    if (h.state === 'failing') {
+      const wait = h.since + this.lifecycle.retryTimeout - this.lifecycle.scheduler.now();
+      return wait > 0 ? new MemcacheConnectionError(`${this.name} is failing; next try in ${Math.ceil(wait)} ms`, { cause: h.error }) : undefined;
+    }
+    return new MemcacheConnectionError(`${this.name} is ${h.state}`, h.state === 'dead' ? { cause: h.error } : {});
+  }
+
+  /** A command got an answer: the server is reachable. */
+  succeeded(): void {
+    if (this.health.state === 'failing') this.set({ state: 'up', since: this.lifecycle.scheduler.now() });
+  }
+
+  /** A command failed; connectivity failures move the server along its lifecycle. */
+  failed(error: unknown): void {
+    if (!isConnectivityFailure(error)) return;
+    const h = this.health;
+    const now = this.lifecycle.scheduler.now();
+    if (h.state === 'up') this.fail(1, error, now);
+    else if (h.state === 'failing' && now - h.since >= this.lifecycle.retryTimeout) this.fail(h.attempts + 1, error, now);
+  }
+
+  /** Takes the server out for good: health `removed`, timers stopped, connection drained. */
+  remove(): Promise<void> {
+    this.probeTimer?.unsubscribe();
+    if (this.health.state !== 'removed') this.set({ state: 'removed', since: this.lifecycle.scheduler.now() });
+    this.subject.complete();
+    return this.client.close();
+  }
+
+  private fail(attempts: number, error: MemcacheError, now: number): void {
+    if (attempts >= Math.max(1, this.lifecycle.retryAttempts)) this.die(error, now);
+    else this.set({ state: 'failing', since: now, attempts, error });
+  }
+
+  private die(error: MemcacheError, now: number): void {
+    this.set({ state: 'dead', since: now, error });
+    this.probeTimer?.unsubscribe();
+    this.probeTimer = this.lifecycle.scheduler.schedule(() => this.probe(), this.lifecycle.deadTimeout);
+  }
+
+  /** After deadTimeout: a cheap `version` decides; only an answer brings the server back. */
+  private probe(): void {
+    this.probeTimer = undefined;
+    if (this.health.state !== 'dead') return;
+    this.client.version().subscribe({
+      next: () => {
+        if (this.health.state === 'dead') this.set({ state: 'up', since: this.lifecycle.scheduler.now() });
+      },
+      error: (error: unknown) => {
+        if (this.health.state !== 'dead') return;
+        const cause = isConnectivityFailure(error) ? error : new MemcacheConnectionError(`probe of ${this.name} failed`, { cause: error });
+        this.die(cause, this.lifecycle.scheduler.now());
+      },
+    });
+  }
+
+  private set(health: ServerHealth): void {
+    this.subject.next(health);
+  }
+}
