@@ -5,7 +5,7 @@
  * on free loopback ports and stops them at the end.
  */
 import { bufferCount, concatMap, from, lastValueFrom, mergeMap, scan, tap } from 'rxjs';
-import { Client, type ConnectionHealth } from '../src/index.js';
+import { Client, HashClient, type ConnectionHealth } from '../src/index.js';
 import { startMemcached, type MemcachedServer } from '../test/support/memcached.js';
 
 const say = (text: string): void => console.log(text);
@@ -18,7 +18,7 @@ function describeHealth(h: ConnectionHealth): string {
 async function servers(): Promise<{ specs: string[]; owned: MemcachedServer[] }> {
   const configured = process.env['MEMCACHED_SERVERS']?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
   if (configured.length > 0) return { specs: configured, owned: [] };
-  const owned = await Promise.all([startMemcached(), startMemcached()]);
+  const owned = await Promise.all([startMemcached(), startMemcached(), startMemcached()]);
   say(`started memcached on ${owned.map((s) => s.spec).join(' and ')} (pids ${owned.map((s) => s.pid).join(', ')})`);
   return { specs: owned.map((s) => s.spec), owned };
 }
@@ -94,6 +94,42 @@ async function healthTour(spec: string, owned: MemcachedServer | undefined): Pro
   sub.unsubscribe();
 }
 
+async function clusterTour(specs: string[], owned: MemcachedServer[]): Promise<void> {
+  say(`\n== HashClient over ${specs.length} servers (rendezvous hashing, like pymemcache)`);
+  const cluster = new HashClient(specs, { timeout: 300, connectTimeout: 300, retryAttempts: 1, retryTimeout: 200, deadTimeout: 1000 });
+  let last = '';
+  const sub = cluster.health$.subscribe((all) => {
+    const line = [...all].map(([name, h]) => `${name}=${h.state}`).join('  ');
+    if (line !== last && all.size > 0) say(`  health$: ${line}`);
+    last = line;
+  });
+  const keys = Array.from({ length: 1000 }, (_, i) => `demo:cluster:${i}`);
+  await cluster.setMany(keys.map((k) => [k, 'v'] as const), { noreply: false });
+  const spread = new Map<string, number>();
+  for (const k of keys) spread.set(cluster.serverFor(k) ?? '-', (spread.get(cluster.serverFor(k) ?? '-') ?? 0) + 1);
+  say(`  1000 keys spread: ${[...spread].map(([n, c]) => `${n}: ${c}`).join(', ')}`);
+  say(`  getMany of all 1000 (one parallel request per server) -> ${(await cluster.getMany(keys)).size} hits`);
+  const victim = owned[2];
+  if (victim === undefined) say('  (MEMCACHED_SERVERS is set: not stopping servers we do not own)');
+  else {
+    say(`  killing ${victim.spec}`);
+    await victim.stop();
+    const outcome = await cluster.getMany(keys).then(
+      (m) => `${m.size} hits`,
+      (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)),
+    );
+    say(`  getMany while it dies -> ${outcome}`);
+    const moved = keys.filter((k) => cluster.serverFor(k) === victim.spec).length;
+    say(`  keys still routed to it: ${moved} (its share moved to the live servers)`);
+    say('  restarting it; it rejoins after deadTimeout once a probe answers');
+    await victim.restart();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    say(`  keys routed to it again: ${keys.filter((k) => cluster.serverFor(k) === victim.spec).length}`);
+  }
+  await cluster.close();
+  sub.unsubscribe();
+}
+
 async function main(): Promise<void> {
   const { specs, owned } = await servers();
   try {
@@ -105,6 +141,7 @@ async function main(): Promise<void> {
     say(`\nstats: curr_items=${String((await client.stats())['curr_items'])}, version ${await client.version()}`);
     await client.close();
     await healthTour(specs[1] ?? (specs[0] as string), owned[1]);
+    await clusterTour(specs, owned);
   } finally {
     await Promise.all(owned.map((s) => s.stop()));
   }
