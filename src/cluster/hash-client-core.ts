@@ -161,8 +161,14 @@ export class HashClientCore<V> {
         } else sink.error(new MemcacheNoServersError('no live memcached server'));
         return undefined;
       }
-      const work = live.map((node) => ({ keys: [node.name], run: () => new Command<R>((s) => this.watch(node, call(node.client), s)) }));
-      return fanOut(work, []).subscribe({
+      const refused = live.flatMap((node) => {
+        const error = node.refusal();
+        return error === undefined ? [] : [{ keys: [node.name], error }];
+      });
+      const work = live
+        .filter((node) => node.refusal() === undefined)
+        .map((node) => ({ keys: [node.name], run: () => new Command<R>((s) => this.watch(node, call(node.client), s)) }));
+      return fanOut(work, refused).subscribe({
         next: ({ answered, failed }) => {
           const out = new Map(answered.map((a) => [a.keys[0] as string, a.result]));
           if (failed.length === 0 || this.ignoreExc) sink.next(out);

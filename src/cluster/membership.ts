@@ -43,7 +43,11 @@ export class Membership<V> {
   apply(list: readonly WeightedServer[]): void {
     const wanted = list.map(normalize);
     const next: Array<ServerNode<V>> = [];
+    const named = new Set<string>();
     for (const { spec, weight, name } of wanted) {
+      // A server listed twice is one server (pymemcache ignores duplicate nodes too).
+      if (named.has(name)) continue;
+      named.add(name);
       const existing = this.nodes.get(name);
       if (existing !== undefined && existing.ringNode.weight === weight) next.push(existing);
       else {

@@ -55,6 +55,9 @@ describe('HashClient routing and fan-out', () => {
     const versions = await cluster.version();
     expect([...versions.keys()].sort()).toEqual(servers.map((s) => s.spec).sort());
     expect((await cluster.stats()).size).toBe(3);
+    const duplicated = new HashClient([servers[0]?.spec as string, servers[0]?.spec as string]);
+    expect((await duplicated.version()).size).toBe(1); // a server listed twice is one server
+    await duplicated.close();
     const pairs = ['a', 'b', 'c', 'd', 'e'].map((k) => ['user:42', `user:42:${k}`] as const);
     for (const pair of pairs) await cluster.set(pair, 'x', reply);
     const owners = new Set(pairs.map((p) => cluster!.serverFor(p)));
