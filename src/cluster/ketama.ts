@@ -3,7 +3,7 @@
  * `MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED` and of twemproxy with `hash: md5` + `distribution: ketama`, so a
  * key lands on the same server whichever of the three routes it.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Hasher, Ring, RingNode } from './hasher.js';
 
 /** libmemcached's MEMCACHED_POINTS_PER_SERVER_KETAMA: the point budget of an average server. */
@@ -63,7 +63,8 @@ export function ketamaKeyHash(key: string | Uint8Array): number {
 
 function md5(data: string | Uint8Array): Buffer {
   // A string key is hashed as its UTF-8 bytes, which is what reaches the server on the wire.
-  return createHash('md5').update(typeof data === 'string' ? Buffer.from(data, 'utf8') : data).digest();
+  // The one-shot hash is about twice as fast as createHash() for inputs this small.
+  return hash('md5', typeof data === 'string' ? Buffer.from(data, 'utf8') : data, 'buffer');
 }
 
 interface Point {
