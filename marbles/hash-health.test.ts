@@ -41,7 +41,8 @@ describe('HashClient server lifecycle', () => {
       const { client, a } = cluster(scheduler, 2);
       const stateOfA = client.health$.pipe(map((all) => all.get(A)?.state), distinctUntilChanged());
       expectObservable(stateOfA, '^ 7000ms !').toBe('(uf) 1096ms d 4999ms u', { u: 'up', f: 'failing', d: 'dead' });
-      expectObservable(client.liveServers$, '^ 7000ms !').toBe('x 1099ms y 4999ms x', { x: [A, B], y: [B] });
+      const servers = client.ring$.pipe(map((ring) => ring.servers));
+      expectObservable(servers, '^ 7000ms !').toBe('x 1099ms y 4999ms x', { x: [A, B], y: [B] });
       // t=0 refused; t=100 fails fast with no connection attempt; t=1100 tries again, refused: dead.
       expectObservable(outcome(client.get('A|k')), '^').toBe('(x|)', { x: 'MemcacheConnectionError' });
       expectObservable(outcome(client.get('A|k')), '100ms ^').toBe('100ms (x|)', { x: 'MemcacheConnectionError' });

@@ -37,7 +37,7 @@ export type { PythonValue, PythonSerdeOptions } from './serde/python.js';
 export type { JsonValue } from './serde/json.js';
 export type { Compressor, CompressedSerdeOptions } from './serde/compressed.js';
 export { HashClient } from './cluster/hash-client.js';
-export type { HashClientOptions, RoutedKey } from './cluster/hash-client-core.js';
+export type { HashClientOptions, RoutedKey, ClusterRing } from './cluster/hash-client-core.js';
 export type { WeightedServer } from './cluster/membership.js';
 export type { ServerHealth } from './cluster/server-health.js';
 export type { Hasher, Ring, RingNode } from './cluster/hasher.js';

@@ -17,6 +17,14 @@ import type { ServerNode } from './server-node.js';
 /** A key, or pymemcache's `[routingKey, key]` pair: hash on the first, store under the second. */
 export type RoutedKey = Key | readonly [routingKey: Key, key: Key];
 
+/** A snapshot of the ring, as `HashClient.ring$` emits it. */
+export interface ClusterRing {
+  /** Live servers (`host:port` or socket path), in configuration order. */
+  readonly servers: readonly string[];
+  /** The server a key routes to in this ring, or undefined when it is empty. */
+  nodeFor(key: RoutedKey): string | undefined;
+}
+
 /** HashClient options: every `Client` option (applied to each server) plus routing and lifecycle. */
 export interface HashClientOptions<V> extends ClientOptions<V> {
   /** `'rendezvous'` (default, pymemcache's RendezvousHash), `'ketama'` (libmemcached/twemproxy), or your own. */
@@ -39,7 +47,6 @@ export interface HashClientOptions<V> extends ClientOptions<V> {
  */
 export class HashClientCore<V> {
   protected readonly members: Membership<V>;
-  private readonly ring$: Observable<RingState<ServerNode<V>>>;
   private state: RingState<ServerNode<V>> | undefined;
   private readonly subscriptions: Subscription[] = [];
   protected readonly ignoreExc: boolean;
@@ -48,8 +55,11 @@ export class HashClientCore<V> {
 
   /** Every server's health, keyed by `host:port` (or socket path); emits on every change. */
   readonly health$: Observable<ReadonlyMap<string, ServerHealth>>;
-  /** The names of the servers in the ring; emits only when that set changes. */
-  readonly liveServers$: Observable<readonly string[]>;
+  /**
+   * The ring: the servers in it (configuration order) and where each key goes. Derived from every
+   * server's health and the membership; emits only when the set of live servers changes.
+   */
+  readonly ring$: Observable<ClusterRing>;
 
   constructor(servers: readonly WeightedServer[] | Observable<readonly WeightedServer[]>, options: HashClientOptions<V> = {}) {
     if ((options.usePooling as boolean | undefined) === true) throw new MemcacheIllegalInputError('usePooling is not available yet');
@@ -64,10 +74,10 @@ export class HashClientCore<V> {
     };
     // Each server's client reports errors; misses for ignoreExc are decided here, per key.
     this.members = new Membership<V>({ ...options, ignoreExc: false }, lifecycle, options.connect);
-    this.ring$ = ringOf(this.members.members$, pickHasher(options.hasher));
+    const rings = ringOf(this.members.members$, pickHasher(options.hasher));
     this.health$ = this.members.health$;
-    this.liveServers$ = this.ring$.pipe(map((s) => s.live.map((n) => n.name)));
-    this.subscriptions.push(this.ring$.subscribe((s) => (this.state = s)));
+    this.ring$ = rings.pipe(map((s) => ({ servers: s.live.map((n) => n.name), nodeFor: (key: RoutedKey) => s.ring.nodeFor(split(key)[0]) })));
+    this.subscriptions.push(rings.subscribe((s) => (this.state = s)));
     if (isObservable(servers)) this.subscriptions.push(servers.subscribe((list) => this.members.apply(list)));
     else this.members.apply(servers);
   }
