@@ -3,10 +3,15 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureMemcachedBinary, PID_DIR_ENV } from './memcached.js';
+import { ensureNutcracker } from './nutcracker.js';
+import { ensurePymemcache } from './python.js';
 
 export default function setup(): () => void {
-  // Fail fast, once, with the install hint, instead of every integration test failing.
+  // Fail fast, once, with the install hint, instead of every integration test failing. Installing
+  // here, one package after another, also keeps parallel workers from fighting over the dpkg lock.
   ensureMemcachedBinary();
+  ensurePymemcache();
+  ensureNutcracker();
   // Workers inherit process.env (vitest builds their env after globalSetup ran), and
   // record each memcached pid here: a worker that vitest SIGKILLs (hung test) cannot
   // clean up after itself, so the teardown does.
