@@ -200,6 +200,31 @@ export class MemcacheClusterError extends MemcacheError {
   }
 }
 
+/**
+ * The connection's queue already holds `maxQueue` commands waiting to be written: fail fast instead
+ * of growing without bound while the server is slow or unreachable.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof MemcacheQueueFullError) shedLoad();
+ * ```
+ */
+export class MemcacheQueueFullError extends MemcacheError {
+  static override readonly code: string = 'MEMCACHE_QUEUE_FULL';
+}
+
+/**
+ * The server refused the credentials from the `auth` option (memcached `-Y` ASCII authentication).
+ *
+ * @example
+ * ```ts
+ * if (e instanceof MemcacheAuthError) alert('memcached credentials rejected');
+ * ```
+ */
+export class MemcacheAuthError extends MemcacheError {
+  static override readonly code: string = 'MEMCACHE_AUTH';
+}
+
 const families = [
   MemcacheError,
   MemcacheClientError,
@@ -214,6 +239,8 @@ const families = [
   MemcacheSerdeError,
   MemcacheNoServersError,
   MemcacheClusterError,
+  MemcacheQueueFullError,
+  MemcacheAuthError,
 ];
 // Brands live on prototypes, so a subclass instance carries every ancestor's brand too.
 for (const family of families) {

@@ -1,9 +1,11 @@
 import { asapScheduler, asyncScheduler, BehaviorSubject, Subject, type Observable, type SchedulerLike } from 'rxjs';
 import { errorFromFrame } from '../commands/readers.js';
-import { Connection } from '../connection/connection.js';
+import { exponentialBackoff } from '../connection/backoff.js';
+import { Connection, type Handshake } from '../connection/connection.js';
 import type { ConnectionHealth } from '../connection/health.js';
 import { socketTransport, type Endpoint, type Transport } from '../connection/transport.js';
-import { MemcacheClosedError, MemcacheError, MemcacheIllegalInputError } from '../errors.js';
+import { MemcacheAuthError, MemcacheClosedError, MemcacheError, MemcacheIllegalInputError } from '../errors.js';
+import { authenticate } from '../commands/definitions.js';
 import { wireKey, type Key } from '../protocol/keys.js';
 import { DEFAULT_PARSER_LIMITS } from '../protocol/parser.js';
 import type { Request } from '../protocol/request.js';
@@ -37,6 +39,7 @@ export class ClientCore<V> {
   private readonly healthSubject: BehaviorSubject<ConnectionHealth>;
   private readonly noreplyErrorSubject = new Subject<MemcacheError>();
   private connection: Connection | undefined;
+  private readonly handshake: Handshake | undefined;
   private closing: Promise<void> | undefined;
 
   /**
@@ -60,6 +63,7 @@ export class ClientCore<V> {
     this.healthSubject = new BehaviorSubject<ConnectionHealth>({ state: 'down', since: this.scheduler.now() });
     this.health$ = this.healthSubject.asObservable();
     this.noreplyErrors$ = this.noreplyErrorSubject.asObservable();
+    this.handshake = authHandshake(this.opts, this.server);
   }
 
   /** Commands queued and in flight on the current connection. */
@@ -154,7 +158,10 @@ export class ClientCore<V> {
       connectTimeout: this.opts.connectTimeout,
       maxPipeline: this.opts.maxPipeline,
       noreplySentinel: this.opts.noreplySentinel,
-      parserLimits: DEFAULT_PARSER_LIMITS,
+      parserLimits: { ...DEFAULT_PARSER_LIMITS, maxValueLength: this.opts.maxResponseValueSize },
+      maxQueue: this.opts.maxQueue,
+      backoff: exponentialBackoff(this.opts.backoff.initial, this.opts.backoff.max),
+      ...(this.handshake === undefined ? {} : { handshake: this.handshake }),
       scheduler: this.scheduler,
       flushScheduler: asapScheduler,
       onNoreplyError: (error) => this.noreplyErrorSubject.next(error),
@@ -179,4 +186,15 @@ export class ClientCore<V> {
 function pickSerde<V>(options: ClientOptions<V>): Serde<V> {
   if (options.serializer === undefined && options.deserializer === undefined) return defaultSerde as unknown as Serde<V>;
   return fromFunctions(options.serializer, options.deserializer);
+}
+
+/** The `auth` option as the first exchange of every connection. */
+function authHandshake(opts: ResolvedOptions, server: string): Handshake | undefined {
+  if (opts.auth === undefined) return undefined;
+  const request = authenticate(opts.auth.username, opts.auth.password);
+  return {
+    parts: request.parts,
+    reader: request.reader as NonNullable<typeof request.reader>,
+    failure: (cause) => new MemcacheAuthError(`${server} rejected the credentials for ${opts.auth?.username ?? ''}`, { cause }),
+  };
 }

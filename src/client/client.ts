@@ -225,6 +225,13 @@ export class Client<V = DefaultValue> extends ClientCore<V> {
       if (cause instanceof MemcacheError) throw cause;
       throw new MemcacheIllegalInputError(`the serde could not serialize the value for key ${describeKey(key)}`, { cause });
     }
+    // memcached answers an oversized set with an error *and drops the item already stored under the key*,
+    // so refuse it here (noreply too, whose error would otherwise go unseen).
+    if (serialized.value.length > this.opts.maxValueSize) {
+      throw new MemcacheIllegalInputError(
+        `value for key ${describeKey(key)} is ${serialized.value.length} bytes, over maxValueSize (${this.opts.maxValueSize})`,
+      );
+    }
     return { key: wireKey, data: serialized.value, flags: checkFlags(options.flags ?? serialized.flags) };
   }
 

@@ -46,6 +46,25 @@ export interface ClientOptions<V> {
    * behind a proxy that does not know `mn` (twemproxy); such proxies swallow noreply errors themselves.
    */
   readonly noreplySentinel?: boolean;
+  /** Most commands waiting to be written per connection; beyond it commands fail fast with `MemcacheQueueFullError`. Default 10000. */
+  readonly maxQueue?: number;
+  /**
+   * Largest serialized value `set` and friends will send (bytes), checked before anything is written,
+   * noreply included. Default 1 MiB, memcached's default item size; raise it with the server's `-I`.
+   */
+  readonly maxValueSize?: number;
+  /** Largest value size a server reply may declare; checked before any buffer is allocated. Default 128 MiB. */
+  readonly maxResponseValueSize?: number;
+  /**
+   * memcached's ASCII authentication (`memcached -Y authfile`): sent first on every new connection, never
+   * as noreply. Rejected credentials fail the connection's commands with `MemcacheAuthError`.
+   */
+  readonly auth?: { readonly username: string; readonly password: string };
+  /**
+   * After a failed connection attempt, further attempts wait a capped exponential delay with jitter
+   * (ms); meanwhile commands fail fast with `MemcacheConnectionError`. Default `{ initial: 50, max: 2000 }`.
+   */
+  readonly backoff?: { readonly initial?: number; readonly max?: number };
   /** Clock and timers for deadlines; tests pass a TestScheduler. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
 }
@@ -63,6 +82,11 @@ export interface ResolvedOptions {
   readonly tls: ConnectionOptions | true | undefined;
   readonly maxPipeline: number;
   readonly noreplySentinel: boolean;
+  readonly maxQueue: number;
+  readonly maxValueSize: number;
+  readonly maxResponseValueSize: number;
+  readonly auth: { readonly username: string; readonly password: string } | undefined;
+  readonly backoff: { readonly initial: number; readonly max: number };
 }
 
 /** Applies defaults and rejects nonsense at construction. */
@@ -80,6 +104,14 @@ export function resolveOptions<V>(options: ClientOptions<V>): ResolvedOptions {
     tls: options.tls,
     maxPipeline: whole(options.maxPipeline, 1000, 'maxPipeline'),
     noreplySentinel: options.noreplySentinel ?? true,
+    maxQueue: whole(options.maxQueue, 10_000, 'maxQueue'),
+    maxValueSize: whole(options.maxValueSize, 1024 * 1024, 'maxValueSize'),
+    maxResponseValueSize: whole(options.maxResponseValueSize, 128 * 1024 * 1024, 'maxResponseValueSize'),
+    auth: credentials(options.auth),
+    backoff: {
+      initial: duration(options.backoff?.initial, 50, 'backoff.initial'),
+      max: duration(options.backoff?.max, 2000, 'backoff.max'),
+    },
   };
 }
 
@@ -101,4 +133,15 @@ function keepAlive(value: boolean | number | undefined): boolean | number {
   if (value === undefined || typeof value === 'boolean') return value ?? false;
   if (!Number.isSafeInteger(value) || value < 0) throw new MemcacheIllegalInputError(`keepAlive must be a boolean or a delay in ms, got ${value}`);
   return value;
+}
+
+// Credentials travel as `<username> <password>` in one data block: a space in the username or a line
+// break anywhere would change their meaning.
+function credentials(auth: ClientOptions<unknown>['auth']): ResolvedOptions['auth'] {
+  if (auth === undefined) return undefined;
+  const { username, password } = auth;
+  if (typeof username !== 'string' || typeof password !== 'string' || username === '' || /[\s]/.test(username) || /[\r\n]/.test(password)) {
+    throw new MemcacheIllegalInputError('auth needs a non-empty username without whitespace and a password without line breaks');
+  }
+  return { username, password };
 }

@@ -168,3 +168,16 @@ function pick(line: string, yes: string, no: string): boolean | undefined {
 function lineCommand<T>(name: string, line: string, noreply: boolean, noreplyValue: T, map: (line: string) => T | undefined): Request<T> {
   return { name, parts: [line], reader: noreply ? undefined : () => new LineReader(name, map), noreplyValue };
 }
+
+/**
+ * memcached's ASCII authentication (protocol.txt, "Authentication"): a `set` of any key whose data is
+ * `<username> <password>`; STORED means authenticated. Never noreply: the answer is the whole point.
+ */
+export function authenticate(username: string, password: string): Request<boolean> {
+  const payload = Buffer.from(`${username} ${password}`, 'utf8');
+  return {
+    name: 'auth',
+    parts: [`set auth 0 0 ${payload.length}\r\n`, payload, '\r\n'],
+    reader: () => new LineReader('auth', (l) => (l === 'STORED' ? true : undefined)),
+  };
+}

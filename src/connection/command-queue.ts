@@ -91,11 +91,16 @@ export class CommandQueue {
     this.toWrite.push(entry);
   }
 
+  /** Puts a command ahead of everything queued (authentication goes first on a new connection). */
+  pushFront(entry: Entry): void {
+    this.toWrite.unshift(entry);
+  }
+
   /**
    * Takes the commands that may be written now, in order, and returns their bytes; they become
    * awaiting (noreply ones settle). A sentinel follows every run of noreply commands.
    */
-  take(mark: number): WirePart[] {
+  take(mark: number, now: number, late: Entry[]): WirePart[] {
     const out: WirePart[] = [];
     const settled: Entry[] = [];
     let afterNoreply = false;
@@ -104,6 +109,12 @@ export class CommandQueue {
       const entry = this.toWrite.shift();
       if (entry === undefined) break;
       if (entry.state !== 'queued') continue;
+      // Past its deadline already (its timer has not fired yet): never write it.
+      if (entry.deadline <= now) {
+        entry.state = 'cancelled';
+        late.push(entry);
+        continue;
+      }
       lastDeadline = entry.deadline;
       if (entry.reader !== undefined && afterNoreply && this.sentinel) this.addSentinel(out, mark, entry.deadline);
       afterNoreply = entry.reader === undefined;

@@ -1,7 +1,9 @@
 import { Subscription, tap, type SchedulerLike } from 'rxjs';
 import {
   MemcacheClosedError,
+  MemcacheConnectionError,
   MemcacheError,
+  MemcacheQueueFullError,
   MemcacheTimeoutError,
   MemcacheUnexpectedCloseError,
   toConnectionError,
@@ -36,6 +38,20 @@ export interface ConnectionSettings {
   readonly toError: (frame: Frame & { kind: 'error' }) => MemcacheError;
   /** Receives every health change; the owner keeps the subject, so it outlives one connection. */
   readonly onHealth: (health: ConnectionHealth) => void;
+  /** Most commands waiting to be written; more fail fast. */
+  readonly maxQueue: number;
+  /** How long to wait before the next connection attempt after `failures` failed ones in a row (ms). */
+  readonly backoff: (failures: number) => number;
+  /** Sent ahead of everything on each new connection (authentication); the link is up once it succeeds. */
+  readonly handshake?: Handshake;
+}
+
+/** A first exchange on every new connection. */
+export interface Handshake {
+  readonly parts: readonly WirePart[];
+  readonly reader: () => ReplyReader<unknown>;
+  /** The error that fails the connection when the reply is an error. */
+  readonly failure: (cause: unknown) => MemcacheError;
 }
 
 /**
@@ -54,6 +70,10 @@ export class Connection {
   private timerAt = Number.POSITIVE_INFINITY;
   /** Chunks received; a command written at count N with no chunk since met a silent server. */
   private received = 0;
+  /** Consecutive connection attempts that never got up; drives the backoff. */
+  private failures = 0;
+  private retryAt = Number.NEGATIVE_INFINITY;
+  private lastError: MemcacheError | undefined;
   private closing = false;
   private closed = false;
   private readonly closeWaiters: Array<() => void> = [];
@@ -80,11 +100,12 @@ export class Connection {
     settle: () => void,
     fail: (error: MemcacheError) => void,
   ): Entry {
-    const deadline = this.settings.scheduler.now() + this.settings.timeout;
-    const entry: Entry = { parts, reader, deadline, state: 'queued', mark: 0, settle, fail };
-    if (this.closing) {
+    const now = this.settings.scheduler.now();
+    const entry: Entry = { parts, reader, deadline: now + this.settings.timeout, state: 'queued', mark: 0, settle, fail };
+    const refusal = this.refusal(now);
+    if (refusal !== undefined) {
       entry.state = 'done';
-      entry.fail(new MemcacheClosedError(`connection to ${this.settings.label} is closed`));
+      entry.fail(refusal);
       return entry;
     }
     this.queue.push(entry);
@@ -95,6 +116,18 @@ export class Connection {
     if (this.writer !== undefined && hasLargePart(entry.parts)) this.flush();
     else this.scheduleFlush();
     return entry;
+  }
+
+  /** Why a new command cannot be queued now: closed, queue full, or backing off after failed attempts. */
+  private refusal(now: number): MemcacheError | undefined {
+    const { label, maxQueue } = this.settings;
+    if (this.closing) return new MemcacheClosedError(`connection to ${label} is closed`);
+    if (this.queue.queued >= maxQueue) return new MemcacheQueueFullError(`${maxQueue} commands already wait for ${label}`);
+    const wait = this.retryAt - now;
+    if (this.link === undefined && wait > 0) {
+      return new MemcacheConnectionError(`reconnecting to ${label} in ${Math.ceil(wait)} ms`, { cause: this.lastError });
+    }
+    return undefined;
   }
 
   /** The subscriber is gone: drop the command if unwritten, otherwise read and discard its reply. */
@@ -151,8 +184,38 @@ export class Connection {
     this.connectTimer?.unsubscribe();
     this.connectTimer = undefined;
     this.writer = writer;
-    this.report({ state: 'up', since: this.settings.scheduler.now() });
+    const handshake = this.settings.handshake;
+    if (handshake === undefined) this.established();
+    else this.queue.pushFront(this.handshakeEntry(handshake));
     this.scheduleFlush();
+  }
+
+  private handshakeEntry(handshake: Handshake): Entry {
+    const reader = handshake.reader();
+    return {
+      parts: handshake.parts,
+      reader,
+      deadline: this.settings.scheduler.now() + this.settings.timeout,
+      state: 'queued',
+      mark: 0,
+      settle: () => {
+        try {
+          reader.result();
+        } catch (cause) {
+          this.drop(handshake.failure(cause));
+          return;
+        }
+        this.established();
+      },
+      // Losing the connection already fails everything behind the handshake.
+      fail: () => undefined,
+    };
+  }
+
+  private established(): void {
+    this.failures = 0;
+    this.retryAt = Number.NEGATIVE_INFINITY;
+    this.report({ state: 'up', since: this.settings.scheduler.now() });
   }
 
   private onFrame(frame: Frame): void {
@@ -177,8 +240,10 @@ export class Connection {
   private flush(): void {
     const writer = this.writer;
     if (writer === undefined) return;
-    const parts = this.queue.take(this.received);
+    const late: Entry[] = [];
+    const parts = this.queue.take(this.received, this.settings.scheduler.now(), late);
     if (parts.length > 0) writer.write(parts);
+    for (const entry of late) entry.fail(new MemcacheTimeoutError(`no reply from ${this.settings.label} within ${this.settings.timeout} ms`));
     if (this.closing && this.queue.idle) this.finishClose();
   }
 
@@ -222,11 +287,18 @@ export class Connection {
    */
   private detach(error: MemcacheError): { readonly link: Subscription | undefined; readonly entries: Entry[] } {
     const link = this.link;
+    const now = this.settings.scheduler.now();
+    if (link !== undefined) {
+      // A connection that was up may be retried at once; one that never got up backs off.
+      this.failures = this.healthState === 'up' ? 0 : this.failures + 1;
+      this.retryAt = this.failures === 0 ? Number.NEGATIVE_INFINITY : now + this.settings.backoff(this.failures);
+      this.lastError = error;
+    }
     this.link = undefined;
     this.writer = undefined;
     this.cancelTimers();
     const entries = this.queue.takeAll();
-    if (link !== undefined) this.report({ state: 'down', since: this.settings.scheduler.now(), error });
+    if (link !== undefined) this.report({ state: 'down', since: now, error });
     return { link, entries };
   }
 

@@ -14,6 +14,12 @@ export class Fifo<T> {
     this.items.push(item);
   }
 
+  /** Adds an item at the front. */
+  unshift(item: T): void {
+    if (this.head > 0) this.items[--this.head] = item;
+    else this.items.unshift(item);
+  }
+
   peek(): T | undefined {
     return this.items[this.head];
   }

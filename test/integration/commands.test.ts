@@ -18,7 +18,8 @@ const reply = { noreply: false } as const;
 
 beforeAll(async () => {
   server = await startMemcached({ enableShutdown: false });
-  client = new Client(server.spec, { timeout: 3000 });
+  // A larger client-side limit than the server's, so these tests reach the server's own size check.
+  client = new Client(server.spec, { timeout: 3000, maxValueSize: 8 * 1024 * 1024 });
 });
 
 afterAll(async () => {
@@ -215,6 +216,23 @@ describe('values at the edges', () => {
     const over = Buffer.alloc(1024 * 1024 + 1);
     await expect(client.set(fresh(), over, reply)).rejects.toBeInstanceOf(MemcacheServerError);
     expect(await client.get(k, 'miss')).not.toBe('miss'); // the connection stayed usable
+  });
+
+  it('the client-side maxValueSize refuses oversized values before sending, noreply too, keeping what is stored', async () => {
+    const strict = new Client(server.spec);
+    try {
+      const k = fresh();
+      await strict.set(k, 'precious', reply);
+      const over = Buffer.alloc(1024 * 1024 + 1);
+      await expect(strict.set(k, over, reply)).rejects.toBeInstanceOf(MemcacheIllegalInputError);
+      await expect(strict.set(k, over)).rejects.toBeInstanceOf(MemcacheIllegalInputError);
+      await expect(strict.setMany([[fresh(), 'ok'], [k, over]])).rejects.toBeInstanceOf(MemcacheIllegalInputError);
+      expect(await strict.get(k)).toBe('precious'); // memcached would have dropped it on an oversized set
+      // Exactly 1 MiB passes the client check; the server's own limit (item overhead included) still applies.
+      await expect(strict.set(fresh(), Buffer.alloc(1024 * 1024), reply)).rejects.toBeInstanceOf(MemcacheServerError);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('random binary values of many sizes round-trip byte-exact while pipelined', async () => {
