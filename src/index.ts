@@ -24,6 +24,8 @@ export {
   MemcacheSerdeError,
   MemcacheNoServersError,
   MemcacheClusterError,
+  MemcacheQueueFullError,
+  MemcacheAuthError,
   type MemcacheErrorOptions,
 } from './errors.js';
 export { MAX_KEY_LENGTH, type Key } from './protocol/keys.js';

@@ -57,7 +57,8 @@ export interface ClientOptions<V> {
   readonly maxResponseValueSize?: number;
   /**
    * memcached's ASCII authentication (`memcached -Y authfile`): sent first on every new connection, never
-   * as noreply. Rejected credentials fail the connection's commands with `MemcacheAuthError`.
+   * as noreply. Rejected credentials fail the connection's commands with `MemcacheAuthError`. Neither
+   * part may contain whitespace (memcached's token format).
    */
   readonly auth?: { readonly username: string; readonly password: string };
   /**
@@ -135,13 +136,14 @@ function keepAlive(value: boolean | number | undefined): boolean | number {
   return value;
 }
 
-// Credentials travel as `<username> <password>` in one data block: a space in the username or a line
-// break anywhere would change their meaning.
+// Credentials travel as `<username> <password>` in one data block, which memcached splits on
+// whitespace: neither part may contain any (the server answers "bad authentication token format").
 function credentials(auth: ClientOptions<unknown>['auth']): ResolvedOptions['auth'] {
   if (auth === undefined) return undefined;
   const { username, password } = auth;
-  if (typeof username !== 'string' || typeof password !== 'string' || username === '' || /[\s]/.test(username) || /[\r\n]/.test(password)) {
-    throw new MemcacheIllegalInputError('auth needs a non-empty username without whitespace and a password without line breaks');
+  const valid = (part: unknown): boolean => typeof part === 'string' && part !== '' && !/\s/.test(part);
+  if (!valid(username) || !valid(password)) {
+    throw new MemcacheIllegalInputError('auth needs a username and a password, both non-empty and without whitespace');
   }
   return { username, password };
 }

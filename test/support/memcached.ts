@@ -226,7 +226,8 @@ async function terminate(run: Running): Promise<void> {
 /** One spawn + readiness wait. On failure the process is gone and the error text returned. */
 async function launch(bin: string, args: string[], target: NetConnectOpts): Promise<Running | string> {
   const run = spawnMemcached(bin, args);
-  if (await waitReady(run, target, !args.includes('-Z'))) return run;
+  // TLS and -Y (auth) listeners cannot answer a plain `stats`.
+  if (await waitReady(run, target, !args.includes('-Z') && !args.includes('-Y'))) return run;
   await terminate(run);
   return `memcached ${args.join(' ')}\n${run.stderr() || '(no stderr)'}`;
 }

@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Client,
+  MemcacheAuthError,
+  MemcacheConnectionError,
+  MemcacheQueueFullError,
+  MemcacheUnknownError,
+} from '../../src/index.js';
+import { startFakeServer } from '../support/fake-server.js';
+import { freePort, startMemcached, type MemcachedServer } from '../support/memcached.js';
+
+const reply = { noreply: false } as const;
+
+describe('ASCII authentication against memcached -Y', () => {
+  let server: MemcachedServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rxmc-auth-'));
+    const authfile = join(dir, 'auth');
+    writeFileSync(authfile, 'ada:s3cret\n');
+    server = await startMemcached({ extraArgs: ['-Y', authfile] });
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('good credentials authenticate every new connection first', async () => {
+    const client = new Client(server.spec, { auth: { username: 'ada', password: 's3cret' } });
+    try {
+      expect(await client.set('k', 'v', reply)).toBe(true);
+      expect(await client.get('k')).toBe('v');
+      await client.quit(); // the next command needs a new, freshly authenticated connection
+      expect(await client.get('k')).toBe('v');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a bad password is a typed error, not a hang, and the connection is not used', async () => {
+    const client = new Client(server.spec, { auth: { username: 'ada', password: 'wrong' }, timeout: 2000 });
+    try {
+      const started = Date.now();
+      const errors = await Promise.all([client.get('k'), client.set('k', 'x', reply)].map((c) => c.catch((e: unknown) => e)));
+      for (const e of errors) expect(e).toBeInstanceOf(MemcacheAuthError);
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      await client.close();
+    }
+    const unauthenticated = new Client(server.spec);
+    try {
+      await expect(unauthenticated.get('k')).rejects.toThrow(/unauthenticated|authentication/i);
+    } finally {
+      await unauthenticated.close();
+    }
+  });
+
+  it('rejects credentials that would change the wire meaning before connecting', () => {
+    expect(() => new Client(server.spec, { auth: { username: 'a b', password: 'x' } })).toThrow(/username/);
+    expect(() => new Client(server.spec, { auth: { username: 'a', password: 'x\r\nflush_all' } })).toThrow(/password/);
+    expect(() => new Client(server.spec, { auth: { username: 'a', password: 'two words' } })).toThrow(/password/);
+  });
+});
+
+describe('bounded queues and backoff', () => {
+  it('maxQueue fails fast once that many commands wait to be written', async () => {
+    const server = await startMemcached();
+    const client = new Client(server.spec, { maxPipeline: 1, maxQueue: 5, timeout: 2000 });
+    try {
+      server.pause(); // nothing is answered, so commands pile up behind the one in flight
+      const outcomes = await Promise.all(Array.from({ length: 10 }, () => client.get('q').then(() => 'ok', (e: unknown) => e)));
+      // All ten are queued in the same tick, before the first write: five wait, five are refused.
+      expect(outcomes.filter((o) => o instanceof MemcacheQueueFullError).length).toBe(5);
+    } finally {
+      server.resume();
+      await client.close();
+      await server.stop();
+    }
+  });
+
+  it('after a refused connect, commands fail fast until the jittered backoff allows a new attempt', async () => {
+    const port = await freePort();
+    const client = new Client(`127.0.0.1:${port}`, { backoff: { initial: 400, max: 400 } });
+    try {
+      const first = await client.get('k').catch((e: unknown) => e);
+      expect(first).toBeInstanceOf(MemcacheConnectionError);
+      const second = await client.get('k').catch((e: unknown) => e);
+      expect((second as Error).message).toMatch(/reconnecting to .* in \d+ ms/);
+      expect((second as MemcacheConnectionError).cause).toBe(first);
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      const third = await client.get('k').catch((e: unknown) => e);
+      expect((third as Error).message).toMatch(/ECONNREFUSED/); // a real attempt again
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('reply size cap', () => {
+  it('a declared value over maxResponseValueSize is refused before any buffer is allocated', async () => {
+    const fake = await startFakeServer((socket) => socket.write('VALUE k 0 2000\r\n'));
+    const client = new Client(fake.spec, { maxResponseValueSize: 1000, timeout: 1000 });
+    try {
+      await expect(client.get('k')).rejects.toBeInstanceOf(MemcacheUnknownError);
+    } finally {
+      await client.close();
+      await fake.close();
+    }
+  });
+});
