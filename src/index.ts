@@ -4,6 +4,7 @@
  */
 export { Client, type StoreOptions, type NoreplyOption, type CasResult } from './client/client.js';
 export { Command } from './client/command.js';
+export { commandChannel, type CommandTrace, type ClientEvent, type ClientMetrics } from './client/telemetry.js';
 export type { ClientOptions } from './client/options.js';
 export { parseServerSpec, DEFAULT_PORT, type ServerSpec } from './client/server-spec.js';
 export type { ConnectionHealth } from './connection/health.js';

@@ -1,4 +1,4 @@
-import { asapScheduler, asyncScheduler, BehaviorSubject, Subject, type Observable, type SchedulerLike } from 'rxjs';
+import { asapScheduler, asyncScheduler, BehaviorSubject, defer, map, scan, startWith, Subject, type Observable, type SchedulerLike } from 'rxjs';
 import { errorFromFrame } from '../commands/readers.js';
 import { exponentialBackoff } from '../connection/backoff.js';
 import { Connection, type Handshake } from '../connection/connection.js';
@@ -13,6 +13,7 @@ import { defaultSerde } from '../serde/default.js';
 import { fromFunctions } from '../serde/legacy.js';
 import type { Serde } from '../serde/types.js';
 import { Command, rejected } from './command.js';
+import { codeOf, commandChannel, countEvent, type ClientEvent, type ClientMetrics, type CommandTrace } from './telemetry.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
 import { endpointLabel, parseServerSpec, type ServerSpec } from './server-spec.js';
 
@@ -38,6 +39,7 @@ export class ClientCore<V> {
   private readonly transport: Transport;
   private readonly healthSubject: BehaviorSubject<ConnectionHealth>;
   private readonly noreplyErrorSubject = new Subject<MemcacheError>();
+  private readonly eventSubject = new Subject<ClientEvent>();
   private connection: Connection | undefined;
   private readonly handshake: Handshake | undefined;
   private closing: Promise<void> | undefined;
@@ -52,6 +54,16 @@ export class ClientCore<V> {
    * can never reach another command's reply; this is where they go instead.
    */
   readonly noreplyErrors$: Observable<MemcacheError>;
+  /**
+   * Every command outcome (name, duration, error code) and connection change, as it happens. Costs
+   * nothing while unobserved.
+   */
+  readonly events$: Observable<ClientEvent>;
+  /**
+   * Counters since you subscribed (commands, errors by code, timeouts, reconnects) with the in-flight
+   * and queued gauges, after every event. Sample it as you like, e.g. `metrics$.pipe(auditTime(1000))`.
+   */
+  readonly metrics$: Observable<ClientMetrics>;
 
   constructor(server: ServerSpec, options: ClientOptions<V> = {}, transport?: Transport) {
     this.endpoint = parseServerSpec(server);
@@ -64,6 +76,16 @@ export class ClientCore<V> {
     this.health$ = this.healthSubject.asObservable();
     this.noreplyErrors$ = this.noreplyErrorSubject.asObservable();
     this.handshake = authHandshake(this.opts, this.server);
+    this.events$ = this.eventSubject.asObservable();
+    this.metrics$ = defer(() => {
+      const connects = { n: 0 };
+      const empty: ClientMetrics = { server: this.server, commands: 0, errors: {}, timeouts: 0, reconnects: 0, inFlight: 0, queued: 0 };
+      return this.events$.pipe(
+        scan((m, e) => countEvent(m, e, connects), empty),
+        startWith(empty),
+        map((m) => ({ ...m, ...this.load })),
+      );
+    });
   }
 
   /** Commands queued and in flight on the current connection. */
@@ -121,7 +143,9 @@ export class ClientCore<V> {
     }
     const miss = this.opts.ignoreExc ? outcome.miss : undefined;
     return new Command<T>((subscriber) => {
+      const observe = this.observe(request);
       const fail = (error: unknown): void => {
+        observe?.(error);
         if (miss !== undefined && !(error instanceof MemcacheIllegalInputError)) {
           subscriber.next(miss());
           subscriber.complete();
@@ -141,12 +165,43 @@ export class ClientCore<V> {
           fail(error);
           return;
         }
+        observe?.(undefined);
         subscriber.next(value);
         subscriber.complete();
       };
       const entry = connection.submit(request.parts, reader, settle, fail);
       return () => connection.cancel(entry);
     });
+  }
+
+  /**
+   * Starts tracing a command when anyone listens (diagnostics channel or events$), and returns what
+   * reports its outcome; undefined (nothing allocated) when nobody does.
+   */
+  private observe(request: Request<unknown>): ((error: unknown) => void) | undefined {
+    const tracing = commandChannel.hasSubscribers;
+    if (!tracing && !this.eventSubject.observed) return undefined;
+    const startedAt = this.scheduler.now();
+    const trace: CommandTrace = { command: request.name, server: this.server, keys: request.keys ?? 1, bytesOut: sizeOf(request.parts), startedAt };
+    if (tracing) {
+      commandChannel.start.publish(trace);
+      commandChannel.end.publish(trace);
+    }
+    return (error) => {
+      trace.durationMs = this.scheduler.now() - startedAt;
+      if (tracing) {
+        commandChannel.asyncStart.publish(trace);
+        if (error !== undefined) {
+          trace.error = error;
+          commandChannel.error.publish(trace);
+        }
+        commandChannel.asyncEnd.publish(trace);
+      }
+      if (this.eventSubject.observed) {
+        const base = { type: 'command', server: this.server, name: request.name, ok: error === undefined, durationMs: trace.durationMs } as const;
+        this.eventSubject.next(error === undefined ? base : { ...base, error: codeOf(error) });
+      }
+    };
   }
 
   private currentConnection(): Connection {
@@ -169,6 +224,10 @@ export class ClientCore<V> {
       // A retired connection still reports its last "down" unless a newer one has taken over.
       onHealth: (health) => {
         if (this.connection === connection || this.connection === undefined) this.healthSubject.next(health);
+        if (this.eventSubject.observed) {
+          const down = health.state === 'down' && health.error !== undefined ? { error: health.error.code } : {};
+          this.eventSubject.next({ type: health.state, server: this.server, ...down });
+        }
       },
     });
     this.connection = connection;
@@ -177,6 +236,7 @@ export class ClientCore<V> {
 
   private finishClose(): void {
     this.connection = undefined;
+    this.eventSubject.complete();
     this.noreplyErrorSubject.complete();
     this.healthSubject.complete();
   }
@@ -197,4 +257,10 @@ function authHandshake(opts: ResolvedOptions, server: string): Handshake | undef
     reader: request.reader as NonNullable<typeof request.reader>,
     failure: (cause) => new MemcacheAuthError(`${server} rejected the credentials for ${opts.auth?.username ?? ''}`, { cause }),
   };
+}
+
+function sizeOf(parts: Request<unknown>['parts']): number {
+  let bytes = 0;
+  for (const part of parts) bytes += part.length;
+  return bytes;
 }

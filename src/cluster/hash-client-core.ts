@@ -1,4 +1,5 @@
-import { asyncScheduler, isObservable, map, type Observable, type Subscription } from 'rxjs';
+import { asyncScheduler, combineLatest, isObservable, map, merge, of, switchMap, type Observable, type Subscription } from 'rxjs';
+import type { ClientEvent, ClientMetrics } from '../client/telemetry.js';
 import { Command, type Sink } from '../client/command.js';
 import type { Client } from '../client/client.js';
 import { resolveOptions, type ClientOptions } from '../client/options.js';
@@ -60,6 +61,10 @@ export class HashClientCore<V> {
    * server's health and the membership; emits only when the set of live servers changes.
    */
   readonly ring$: Observable<ClusterRing>;
+  /** Every server's command outcomes and connection changes, merged (each event names its server). */
+  readonly events$: Observable<ClientEvent>;
+  /** Per-server counters (see `Client.metrics$`), keyed by server name, after every event. */
+  readonly metrics$: Observable<ReadonlyMap<string, ClientMetrics>>;
 
   constructor(servers: readonly WeightedServer[] | Observable<readonly WeightedServer[]>, options: HashClientOptions<V> = {}) {
     if ((options.usePooling as boolean | undefined) === true) throw new MemcacheIllegalInputError('usePooling is not available yet');
@@ -76,6 +81,12 @@ export class HashClientCore<V> {
     this.members = new Membership<V>({ ...options, ignoreExc: false }, lifecycle, options.connect);
     const rings = ringOf(this.members.members$, pickHasher(options.hasher));
     this.health$ = this.members.health$;
+    const members$ = this.members.members$;
+    this.events$ = members$.pipe(switchMap((nodes) => merge(...nodes.map((n) => n.client.events$))));
+    this.metrics$ = members$.pipe(
+      switchMap((nodes) => (nodes.length === 0 ? of([]) : combineLatest(nodes.map((n) => n.client.metrics$)))),
+      map((all) => new Map(all.map((m) => [m.server, m]))),
+    );
     this.ring$ = rings.pipe(map((s) => ({ servers: s.live.map((n) => n.name), nodeFor: (key: RoutedKey) => s.ring.nodeFor(split(key)[0]) })));
     this.subscriptions.push(rings.subscribe((s) => (this.state = s)));
     if (isObservable(servers)) this.subscriptions.push(servers.subscribe((list) => this.members.apply(list)));

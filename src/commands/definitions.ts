@@ -49,6 +49,7 @@ export function storeMany(items: readonly Stored[], expire: string, noreply: boo
   const lines = () => new LinesReader('set', items.length, storeReply);
   return {
     name: 'setMany',
+    keys: items.length,
     parts,
     reader: noreply
       ? undefined
@@ -81,14 +82,14 @@ export function retrieve(verb: 'get' | 'gets' | 'gat' | 'gats', keys: readonly s
   const head = expire === undefined ? `${verb} ` : `${verb} ${expire} `;
   if (keys.length === 1) {
     const key = keys[0] as string;
-    return { name: verb, parts: [`${head}${key}\r\n`], reader: () => new ValuesReader(verb, key, 1) };
+    return { name: verb, keys: 1, parts: [`${head}${key}\r\n`], reader: () => new ValuesReader(verb, key, 1) };
   }
   const parts: string[] = [];
   for (let i = 0; i < keys.length; i += KEYS_PER_GET) {
     parts.push(`${head}${keys.slice(i, i + KEYS_PER_GET).join(' ')}\r\n`);
   }
   const asked = new Set(keys);
-  return { name: verb, parts, reader: () => new ValuesReader(verb, asked, parts.length) };
+  return { name: verb, keys: keys.length, parts, reader: () => new ValuesReader(verb, asked, parts.length) };
 }
 
 /** `delete <key> [noreply]` → DELETED / NOT_FOUND. */
@@ -100,6 +101,7 @@ export function remove(key: string, noreply: boolean): Request<boolean> {
 export function removeMany(keys: readonly string[], noreply: boolean): Request<boolean[]> {
   return {
     name: 'deleteMany',
+    keys: keys.length,
     parts: keys.map((key) => `delete ${key}${suffix(noreply)}`),
     reader: noreply
       ? undefined
@@ -148,7 +150,7 @@ export function version(): Request<string> {
 /** `stats [args]` → STAT lines until END. */
 export function stats(args: readonly string[]): Request<Array<readonly [string, string]>> {
   const line = args.length === 0 ? 'stats\r\n' : `stats ${args.join(' ')}\r\n`;
-  return { name: 'stats', parts: [line], reader: () => new StatsReader() };
+  return { name: 'stats', keys: 0, parts: [line], reader: () => new StatsReader() };
 }
 
 /** `shutdown [graceful]`: the server answers only when it refuses (ERROR without `-A`); otherwise it closes. */
@@ -158,7 +160,7 @@ export function shutdown(graceful: boolean): Request<boolean> {
 
 /** Any command line; the reply is every frame up to the first frame boundary ending in `endTokens`. */
 export function raw(line: Uint8Array | string, endTokens: Buffer): Request<Buffer> {
-  return { name: 'raw', parts: [line, '\r\n'], reader: () => new RawReader(endTokens) };
+  return { name: 'raw', keys: 0, parts: [line, '\r\n'], reader: () => new RawReader(endTokens) };
 }
 
 function pick(line: string, yes: string, no: string): boolean | undefined {

@@ -25,4 +25,6 @@ export interface Request<T> {
   readonly noreplyValue?: T;
   /** A short name for errors and diagnostics, e.g. `get`. */
   readonly name: string;
+  /** How many keys it carries, for diagnostics (1 when absent). */
+  readonly keys?: number;
 }
