@@ -1,7 +1,8 @@
 import { asapScheduler, asyncScheduler, BehaviorSubject, defer, map, scan, startWith, Subject, type Observable, type SchedulerLike } from 'rxjs';
 import { errorFromFrame } from '../commands/readers.js';
 import { exponentialBackoff } from '../connection/backoff.js';
-import { Connection, type Handshake } from '../connection/connection.js';
+import { Connection } from '../connection/connection.js';
+import type { Handshake } from '../connection/handshake.js';
 import type { ConnectionHealth } from '../connection/health.js';
 import { socketTransport, type Endpoint, type Transport } from '../connection/transport.js';
 import { MemcacheAuthError, MemcacheClosedError, MemcacheError, MemcacheIllegalInputError } from '../errors.js';

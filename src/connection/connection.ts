@@ -1,7 +1,6 @@
 import { Subscription, tap, type SchedulerLike } from 'rxjs';
 import {
   MemcacheClosedError,
-  MemcacheConnectionError,
   MemcacheError,
   MemcacheQueueFullError,
   MemcacheTimeoutError,
@@ -14,6 +13,8 @@ import { parseFrames } from '../protocol/parse-frames.js';
 import type { ParserLimits } from '../protocol/parser.js';
 import type { ReplyReader, WirePart } from '../protocol/request.js';
 import { CommandQueue, type Entry } from './command-queue.js';
+import { handshakeEntry, type Handshake } from './handshake.js';
+import { ReconnectGate } from './reconnect-gate.js';
 import type { ConnectionHealth } from './health.js';
 import type { Transport, Writer } from './transport.js';
 
@@ -46,14 +47,6 @@ export interface ConnectionSettings {
   readonly handshake?: Handshake;
 }
 
-/** A first exchange on every new connection. */
-export interface Handshake {
-  readonly parts: readonly WirePart[];
-  readonly reader: () => ReplyReader<unknown>;
-  /** The error that fails the connection when the reply is an error. */
-  readonly failure: (cause: unknown) => MemcacheError;
-}
-
 /**
  * One pipelined connection to one server. Commands queue while it connects, go out coalesced once per
  * tick, and their replies come back in order through the command queue. It connects lazily and, once
@@ -70,10 +63,7 @@ export class Connection {
   private timerAt = Number.POSITIVE_INFINITY;
   /** Chunks received; a command written at count N with no chunk since met a silent server. */
   private received = 0;
-  /** Consecutive connection attempts that never got up; drives the backoff. */
-  private failures = 0;
-  private retryAt = Number.NEGATIVE_INFINITY;
-  private lastError: MemcacheError | undefined;
+  private readonly gate: ReconnectGate;
   private closing = false;
   private closed = false;
   private readonly closeWaiters: Array<() => void> = [];
@@ -83,6 +73,7 @@ export class Connection {
       if (frame.kind === 'error') settings.onNoreplyError(settings.toError(frame));
     };
     this.queue = new CommandQueue(settings.maxPipeline, onNoreplyError, settings.noreplySentinel);
+    this.gate = new ReconnectGate(settings.label, settings.backoff);
   }
 
   /** Commands waiting to be written, and commands written and awaiting a reply. */
@@ -123,11 +114,7 @@ export class Connection {
     const { label, maxQueue } = this.settings;
     if (this.closing) return new MemcacheClosedError(`connection to ${label} is closed`);
     if (this.queue.queued >= maxQueue) return new MemcacheQueueFullError(`${maxQueue} commands already wait for ${label}`);
-    const wait = this.retryAt - now;
-    if (this.link === undefined && wait > 0) {
-      return new MemcacheConnectionError(`reconnecting to ${label} in ${Math.ceil(wait)} ms`, { cause: this.lastError });
-    }
-    return undefined;
+    return this.link === undefined ? this.gate.refusal(now) : undefined;
   }
 
   /** The subscriber is gone: drop the command if unwritten, otherwise read and discard its reply. */
@@ -186,35 +173,15 @@ export class Connection {
     this.writer = writer;
     const handshake = this.settings.handshake;
     if (handshake === undefined) this.established();
-    else this.queue.pushFront(this.handshakeEntry(handshake));
+    else {
+      const deadline = this.settings.scheduler.now() + this.settings.timeout;
+      this.queue.pushFront(handshakeEntry(handshake, deadline, () => this.established(), (error) => this.drop(error)));
+    }
     this.scheduleFlush();
   }
 
-  private handshakeEntry(handshake: Handshake): Entry {
-    const reader = handshake.reader();
-    return {
-      parts: handshake.parts,
-      reader,
-      deadline: this.settings.scheduler.now() + this.settings.timeout,
-      state: 'queued',
-      mark: 0,
-      settle: () => {
-        try {
-          reader.result();
-        } catch (cause) {
-          this.drop(handshake.failure(cause));
-          return;
-        }
-        this.established();
-      },
-      // Losing the connection already fails everything behind the handshake.
-      fail: () => undefined,
-    };
-  }
-
   private established(): void {
-    this.failures = 0;
-    this.retryAt = Number.NEGATIVE_INFINITY;
+    this.gate.up();
     this.report({ state: 'up', since: this.settings.scheduler.now() });
   }
 
@@ -288,12 +255,7 @@ export class Connection {
   private detach(error: MemcacheError): { readonly link: Subscription | undefined; readonly entries: Entry[] } {
     const link = this.link;
     const now = this.settings.scheduler.now();
-    if (link !== undefined) {
-      // A connection that was up may be retried at once; one that never got up backs off.
-      this.failures = this.healthState === 'up' ? 0 : this.failures + 1;
-      this.retryAt = this.failures === 0 ? Number.NEGATIVE_INFINITY : now + this.settings.backoff(this.failures);
-      this.lastError = error;
-    }
+    if (link !== undefined) this.gate.lost(this.healthState === 'up', error, now);
     this.link = undefined;
     this.writer = undefined;
     this.cancelTimers();
