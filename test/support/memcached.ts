@@ -1,11 +1,12 @@
 // Test harness: starts and stops REAL memcached processes for integration tests.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { NetConnectOpts } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { aptInstall, isRoot, PID_DIR_ENV, running, spawnTracked, terminate, trackTempDir, trySignal, untrackTempDir, type Tracked } from './processes.js';
 
 export interface MemcachedOptions {
   host?: '127.0.0.1' | '::1';
@@ -29,52 +30,15 @@ export interface MemcachedServer {
   restart(): Promise<void>; // same port / socket path, new pid, empty cache
 }
 
-interface Running {
-  readonly pid: number;
-  readonly closed: Promise<void>; // the process is gone and its stderr drained
-  isClosed(): boolean;
-  stderr(): string;
-}
-
-/** Set by global-setup.ts: a directory with one empty file per live memcached pid. */
-export const PID_DIR_ENV = 'RXMEMCACHE_PID_DIR';
+export { PID_DIR_ENV };
+type Running = Tracked;
 const INSTALL_HINT =
   'memcached binary not found. Integration tests need a real memcached 1.6.x: install the Debian ' +
   'package with `apt-get install -y memcached` (as root; run `apt-get update` first if apt cannot find it).';
 const READY_TIMEOUT_MS = 5000;
 const START_ATTEMPTS = 5;
-const isRoot = (): boolean => process.getuid?.() === 0;
-
-// Everything we started, so stopAll() and the hooks below can reap leftovers. Kept on
-// globalThis so a module re-evaluated in the same worker (isolate: false) shares it.
-interface Registry { live: Set<Running>; tempDirs: Set<string>; hooked: boolean }
-const REGISTRY_KEY = Symbol.for('rxmemcache.test.memcached');
-const slots = globalThis as unknown as Record<symbol, Registry | undefined>;
-const registry: Registry = (slots[REGISTRY_KEY] ??= { live: new Set(), tempDirs: new Set(), hooked: false });
-const { live, tempDirs } = registry;
-
-function killLeftoversSync(): void {
-  for (const run of live) trySignal(run.pid, 'SIGKILL');
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-}
-// Installed on first spawn only, so importers that never spawn (global-setup in the
-// vitest main process) keep their own signal handling. 'exit' does not fire when vitest
-// stops a fork worker with SIGTERM, so also kill our children on SIGTERM and re-raise it
-// (our listener is gone, so the default action terminates). SIGKILLed workers and the
-// threads pool are covered by the pid files that global-setup's teardown reaps.
-function installHooks(): void {
-  if (registry.hooked) return;
-  registry.hooked = true;
-  process.once('exit', killLeftoversSync);
-  process.once('SIGTERM', () => {
-    killLeftoversSync();
-    process.kill(process.pid, 'SIGTERM');
-  });
-}
-
-function trySignal(pid: number, sig: NodeJS.Signals): void {
-  try { process.kill(pid, sig); } catch { /* ESRCH: already gone */ }
-}
+// Socket directories of servers still running, removed by stopAll().
+const tempDirs = new Set<string>();
 
 let cachedBinary: string | undefined;
 
@@ -93,15 +57,7 @@ function findBinary(): string | undefined {
 }
 
 function installWithApt(): string | undefined {
-  console.warn('[rxmemcache tests] memcached not found; running `apt-get install -y memcached`');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const apt = (args: string[]): void => void execFileSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env });
-  try {
-    apt(['install', '-y', 'memcached']);
-  } catch {
-    // A fresh machine often has empty package lists: refresh and retry once.
-    try { apt(['update']); apt(['install', '-y', 'memcached']); } catch { /* caller throws INSTALL_HINT */ }
-  }
+  aptInstall('memcached', 'memcached not found');
   return findBinary();
 }
 
@@ -127,32 +83,6 @@ function buildArgs(o: MemcachedOptions, host: string, port: number, socketPath?:
   if (o.maxItemSize !== undefined) args.push('-I', o.maxItemSize);
   if (o.tls !== undefined) args.push('-Z', '-o', `ssl_chain_cert=${o.tls.certFile},ssl_key=${o.tls.keyFile}`);
   return [...args, ...(o.extraArgs ?? [])];
-}
-
-function spawnMemcached(bin: string, args: string[]): Running {
-  installHooks();
-  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const pid = child.pid ?? -1;
-  const dir = process.env[PID_DIR_ENV];
-  const record = pid > 0 && dir !== undefined && existsSync(dir) ? join(dir, String(pid)) : undefined;
-  if (record !== undefined) writeFileSync(record, '');
-  let err = '';
-  let done = false;
-  // Keep only the tail: stderr is for error messages, not unbounded logging.
-  child.stderr?.on('data', (c: Buffer) => (err = (err + c.toString('utf8')).slice(-16384)));
-  const closed = new Promise<void>((resolve) => {
-    const finish = (): void => {
-      done = true;
-      live.delete(run);
-      if (record !== undefined) rmSync(record, { force: true });
-      resolve();
-    };
-    child.once('close', finish);
-    child.once('error', (e) => ((err += `\nspawn error: ${e.message}`), finish()));
-  });
-  const run: Running = { pid, closed, isClosed: () => done, stderr: () => err };
-  if (pid > 0) live.add(run);
-  return run;
 }
 
 function canConnect(target: NetConnectOpts): Promise<boolean> {
@@ -204,32 +134,13 @@ async function stillAlive(run: Running): Promise<boolean> {
   return !run.isClosed();
 }
 
-async function waitClosed(run: Running, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((r) => (timer = setTimeout(r, ms, false)));
-  try {
-    return await Promise.race([run.closed.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function terminate(run: Running): Promise<void> {
-  if (run.isClosed()) return;
-  trySignal(run.pid, 'SIGCONT'); // a SIGSTOPped process would leave SIGTERM pending forever
-  trySignal(run.pid, 'SIGTERM');
-  if (await waitClosed(run, 3000)) return;
-  trySignal(run.pid, 'SIGKILL');
-  await run.closed;
-}
-
 /** One spawn + readiness wait. On failure the process is gone and the error text returned. */
 async function launch(bin: string, args: string[], target: NetConnectOpts): Promise<Running | string> {
-  const run = spawnMemcached(bin, args);
+  const run = spawnTracked(bin, args);
   // TLS and -Y (auth) listeners cannot answer a plain `stats`.
   if (await waitReady(run, target, !args.includes('-Z') && !args.includes('-Y'))) return run;
   await terminate(run);
-  return `memcached ${args.join(' ')}\n${run.stderr() || '(no stderr)'}`;
+  return `memcached ${args.join(' ')}\n${run.output() || '(no stderr)'}`;
 }
 
 // What restart() needs to relaunch the same server; `run` is swapped on restart.
@@ -245,7 +156,10 @@ export async function startMemcached(options: MemcachedOptions = {}): Promise<Me
   // this worker never gets to (threads pool, SIGKILL).
   const base = process.env[PID_DIR_ENV] ?? tmpdir();
   const dir = options.unixSocket === true ? mkdtempSync(join(existsSync(base) ? base : tmpdir(), 'rxmc-')) : undefined;
-  if (dir !== undefined) tempDirs.add(dir);
+  if (dir !== undefined) {
+    tempDirs.add(dir);
+    trackTempDir(dir);
+  }
   const socketPath = dir === undefined ? undefined : join(dir, 'mc.sock');
   let lastError = '';
   // freePort() races with other processes, so a taken port is retried on a new one.
@@ -262,7 +176,7 @@ export async function startMemcached(options: MemcachedOptions = {}): Promise<Me
 }
 
 function cleanDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+  untrackTempDir(dir);
   tempDirs.delete(dir);
 }
 
@@ -299,7 +213,7 @@ async function relaunch(s: ServerState): Promise<Running> {
 }
 
 export async function stopAll(): Promise<void> {
-  await Promise.all([...live].map(terminate));
+  await Promise.all(running().map(terminate));
   for (const dir of [...tempDirs]) cleanDir(dir);
 }
 

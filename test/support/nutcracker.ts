@@ -1,11 +1,12 @@
 // Test harness: twemproxy (nutcracker) in front of real memcached processes on loopback addresses.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureMemcachedBinary, freePort, PID_DIR_ENV } from './memcached.js';
+import { ensureMemcachedBinary, freePort } from './memcached.js';
+import { aptInstall, isRoot, PID_DIR_ENV, spawnTracked, terminate, type Tracked } from './processes.js';
 
 export interface NutcrackerBackend {
   readonly host: string;
@@ -45,70 +46,12 @@ const START_ATTEMPTS = 5;
 // command line contains "memcached" (its guard against pid reuse), so a stranded nutcracker is reaped too.
 const CONFIG_NAME = 'memcached-pool.yml';
 
-interface Proc {
-  readonly pid: number;
-  readonly closed: Promise<void>;
-  isClosed(): boolean;
-  output(): string;
-}
-
-const procs = new Set<Proc>();
-let hooked = false;
-
-function trySignal(pid: number, sig: NodeJS.Signals): void {
-  try { process.kill(pid, sig); } catch { /* ESRCH: already gone */ }
-}
-
-// Same reasoning as memcached.ts: 'exit' does not fire when vitest SIGTERMs a fork worker.
-function installHooks(): void {
-  if (hooked) return;
-  hooked = true;
-  const killAll = (): void => procs.forEach((p) => trySignal(p.pid, 'SIGKILL'));
-  process.once('exit', killAll);
-  process.once('SIGTERM', () => {
-    killAll();
-    process.kill(process.pid, 'SIGTERM');
-  });
-}
-
-function spawnTracked(bin: string, args: string[]): Proc {
-  installHooks();
-  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const pid = child.pid ?? -1;
-  const dir = process.env[PID_DIR_ENV];
-  const record = pid > 0 && dir !== undefined && existsSync(dir) ? join(dir, String(pid)) : undefined;
-  if (record !== undefined) writeFileSync(record, '');
-  let out = '';
-  let done = false;
-  child.stderr?.on('data', (c: Buffer) => (out = (out + c.toString('utf8')).slice(-16384)));
-  const closed = new Promise<void>((resolve) => {
-    const finish = (): void => {
-      done = true;
-      procs.delete(proc);
-      if (record !== undefined) rmSync(record, { force: true });
-      resolve();
-    };
-    child.once('close', finish);
-    child.once('error', (e) => ((out += `\nspawn error: ${e.message}`), finish()));
-  });
-  const proc: Proc = { pid, closed, isClosed: () => done, output: () => out };
-  if (pid > 0) procs.add(proc);
-  return proc;
-}
-
-async function terminate(proc: Proc): Promise<void> {
-  if (proc.isClosed()) return;
-  trySignal(proc.pid, 'SIGTERM');
-  const timer = sleep(3000, 'timeout' as const, { ref: false });
-  if ((await Promise.race([proc.closed, timer])) !== 'timeout') return;
-  trySignal(proc.pid, 'SIGKILL');
-  await proc.closed;
-}
+type Proc = Tracked;
 
 let cachedBinary: string | undefined;
 
 export function ensureNutcracker(): string {
-  cachedBinary ??= findNutcracker() ?? (process.getuid?.() === 0 ? installWithApt() : undefined);
+  cachedBinary ??= findNutcracker() ?? (isRoot() ? installWithApt() : undefined);
   if (cachedBinary === undefined) throw new Error(INSTALL_HINT);
   return cachedBinary;
 }
@@ -122,14 +65,7 @@ function findNutcracker(): string | undefined {
 }
 
 function installWithApt(): string | undefined {
-  console.warn('[rxmemcache tests] nutcracker not found; running `apt-get install -y nutcracker`');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const apt = (args: string[]): void => void execFileSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env });
-  try {
-    apt(['install', '-y', 'nutcracker']);
-  } catch {
-    try { apt(['update']); apt(['install', '-y', 'nutcracker']); } catch { /* caller throws INSTALL_HINT */ }
-  }
+  aptInstall('nutcracker', 'nutcracker not found');
   return findNutcracker();
 }
 

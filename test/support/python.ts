@@ -1,6 +1,7 @@
 // Test harness: the system Python with the Debian pymemcache, for the interop tests.
 import { execFile, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { aptInstall } from './processes.js';
 
 /**
  * Always the Debian interpreter, never a pyenv/virtualenv `python3` from PATH: the Debian package
@@ -30,18 +31,7 @@ function pymemcacheVersion(): string | undefined {
 }
 
 function installWithApt(): void {
-  console.warn('[rxmemcache tests] pymemcache not importable by /usr/bin/python3; running `apt-get install -y python3-pymemcache`');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const apt = (args: string[]): void => void execFileSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env });
-  try {
-    apt(['install', '-y', 'python3-pymemcache']);
-  } catch {
-    // A fresh machine often has empty package lists: refresh and retry once.
-    try {
-      apt(['update']);
-      apt(['install', '-y', 'python3-pymemcache']);
-    } catch { /* the caller throws INSTALL_HINT */ }
-  }
+  aptInstall('python3-pymemcache', 'pymemcache not importable by /usr/bin/python3');
 }
 
 let ready = false;
