@@ -158,15 +158,15 @@ export class HashClientCore<V> {
         keys: ks,
         run: () => new Command<R>((s) => this.watch(node, call(node.client, ks.map((k) => split(k)[1]), ks), s)),
       }));
+      // fanOut emits exactly once; the command settles there, so no complete can follow an error.
       return fanOut(work, unroutable).subscribe({
         next: ({ answered, failed }) => {
           const failedKeys = failed.flatMap((f) => f.keys);
           const result = fold(answered, this.ignoreExc ? failedKeys : []);
-          if (failed.length === 0 || this.ignoreExc) sink.next(result);
+          if (failed.length === 0 || this.ignoreExc) settle(sink, result);
           else sink.error(new MemcacheClusterError(`${failedKeys.length} key(s) on failed servers`, failedKeys, result, { cause: failed[0]?.error }));
         },
         error: (error: unknown) => sink.error(error),
-        complete: () => sink.complete(),
       });
     });
   }
@@ -192,11 +192,10 @@ export class HashClientCore<V> {
       return fanOut(work, refused).subscribe({
         next: ({ answered, failed }) => {
           const out = new Map(answered.map((a) => [a.keys[0] as string, a.result]));
-          if (failed.length === 0 || this.ignoreExc) sink.next(out);
+          if (failed.length === 0 || this.ignoreExc) settle(sink, out);
           else sink.error(new MemcacheClusterError(`${failed.length} server(s) failed`, failed.flatMap((f) => f.keys), out, { cause: failed[0]?.error }));
         },
         error: (error: unknown) => sink.error(error),
-        complete: () => sink.complete(),
       });
     });
   }
@@ -231,6 +230,11 @@ export class HashClientCore<V> {
       complete: () => sink.complete(),
     });
   }
+}
+
+function settle<T>(sink: Sink<T>, value: T): void {
+  sink.next(value);
+  sink.complete();
 }
 
 /** `[routingKey, key]` or a plain key (a Uint8Array is a key, never a pair). */
