@@ -1,4 +1,4 @@
-import { NEVER, map, retry } from 'rxjs';
+import { NEVER, concat, interval, map, of, retry } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { Client, MemcacheTimeoutError } from '../src/index.js';
 import { createFakeTransport, serve } from './fake-transport.js';
@@ -61,6 +61,25 @@ describe('command deadlines', () => {
       scheduler.flush();
       // Still owed replies, nothing more for a whole timeout: dropped at 2000, which also ends close().
       expect(fake.connections).toEqual([{ subscribedAt: 0, unsubscribedAt: 2 * TIMEOUT }]);
+    });
+  });
+
+  it('a reply that keeps trickling but never completes: one timeout of grace, then the connection is dropped', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ expectObservable }) => {
+      // A header for a 1 MB value, then one byte every 100 ms: never silent, never done.
+      const trickle = concat(of(bytes('VALUE a 0 1000000\r\n')), interval(100).pipe(map(() => bytes('x'))));
+      const fake = createFakeTransport({ scheduler, replies: (n) => (n === 0 ? trickle : NEVER), respond: (w, n) => (n === 1 ? serve({ b: 'B' })(w) : undefined) });
+      const client = new Client(SERVER, OPTIONS, fake.transport);
+      expectObservable(client.get('a')).toBe('1000ms #', undefined, noReply);
+      // Behind the trickle b times out at 1500 and its retry is caught by the drop at 2000; the next retry
+      // goes out on a fresh connection and gets its own value.
+      expectObservable(client.get('b').pipe(retry(2)), '500ms ^').toBe('2000ms (x|)', { x: 'B' });
+      scheduler.flush();
+      expect(fake.connections.map((c) => [c.subscribedAt, c.unsubscribedAt])).toEqual([
+        [0, 2 * TIMEOUT],
+        [2 * TIMEOUT, undefined],
+      ]);
     });
   });
 

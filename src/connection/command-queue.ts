@@ -82,6 +82,13 @@ export class CommandQueue {
     return this.toWrite.size === 0 && this.awaiting.size === 0;
   }
 
+  /** Whether a subscriber still waits on anything; replies owed to settled commands do not count. */
+  get busy(): boolean {
+    for (const entry of this.toWrite) if (entry.state === 'queued') return true;
+    for (const entry of this.awaiting) if (entry.state === 'written') return true;
+    return false;
+  }
+
   /** True when there is something to write and room in the pipeline for it. */
   get writable(): boolean {
     return this.toWrite.size > 0 && this.awaiting.size < this.maxPipeline;
@@ -160,13 +167,14 @@ export class CommandQueue {
   /**
    * Applies deadlines without failing anyone yet (the caller may need to retire the connection first,
    * so that commands retried from these failures land on a new one). Queued commands past their
-   * deadline are dropped; written ones stay in line for their reply and are checked again every
-   * `recheck` ms. `stuck` is true when an in-flight command came due and not a single chunk has arrived
-   * (`received` unchanged) since it was written or last checked.
+   * deadline are dropped; written ones stay in line for their reply, with one more `recheck` ms of
+   * grace. `stuck` is true when an in-flight command came due and not a single chunk has arrived since
+   * it was written (a silent server), or when a reply is still not complete after its grace (a server
+   * trickling so slowly that everything behind it would time out too).
    */
-  expire(now: number, received: number, recheck: number): { readonly failed: Entry[]; readonly stuck: boolean } {
+  expire(now: number, received: number, recheck: number): { readonly failed: Entry[]; readonly stuck: 'silent' | 'slow' | undefined } {
     const failed: Entry[] = [];
-    let stuck = false;
+    let stuck: 'silent' | 'slow' | undefined;
     for (const entry of this.toWrite) {
       if (entry.state === 'queued' && entry.deadline <= now) {
         entry.state = 'cancelled';
@@ -176,9 +184,13 @@ export class CommandQueue {
     for (const entry of this.awaiting) {
       const owed = entry.state === 'written' || entry.state === 'detached' || entry.state === 'expired';
       if (!owed || entry.deadline > now) continue;
+      if (entry.state === 'expired') {
+        stuck ??= 'slow';
+        continue;
+      }
       if (entry.state === 'written') failed.push(entry);
       entry.state = 'expired';
-      stuck ||= entry.mark === received;
+      if (entry.mark === received) stuck = 'silent';
       entry.mark = received;
       entry.deadline = now + recheck;
     }

@@ -124,7 +124,8 @@ export class Connection {
 
   /**
    * Lets what is queued and in flight finish, then closes the socket (after `quit`, so the server
-   * frees the connection at once). Safe to call twice.
+   * frees the connection at once). Replies still owed to commands that already timed out or were
+   * unsubscribed are not waited for. Safe to call twice.
    */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
@@ -193,7 +194,7 @@ export class Connection {
       return;
     }
     if (this.queue.writable) this.scheduleFlush();
-    else if (this.closing && this.queue.idle) this.finishClose();
+    else if (this.closing && !this.queue.busy) this.finishClose();
   }
 
   private scheduleFlush(): void {
@@ -211,7 +212,7 @@ export class Connection {
     const parts = this.queue.take(this.received, this.settings.scheduler.now(), late);
     if (parts.length > 0) writer.write(parts);
     for (const entry of late) entry.fail(new MemcacheTimeoutError(`no reply from ${this.settings.label} within ${this.settings.timeout} ms`));
-    if (this.closing && this.queue.idle) this.finishClose();
+    if (this.closing && !this.queue.busy) this.finishClose();
   }
 
   private armTimer(deadline: number): void {
@@ -228,9 +229,11 @@ export class Connection {
     const { scheduler, label, timeout } = this.settings;
     const { failed, stuck } = this.queue.expire(scheduler.now(), this.received, timeout);
     const timedOut = new MemcacheTimeoutError(`no reply from ${label} within ${timeout} ms`);
-    // Not a single byte for a whole timeout while replies are owed: the server is stuck, not slow.
-    if (stuck) {
-      const error = new MemcacheTimeoutError(`${label} sent nothing for ${timeout} ms; connection dropped`);
+    // Silent for a whole timeout, or a late reply still unfinished after a further one: either way
+    // everything behind it would time out too, so the connection goes and the next command reconnects.
+    if (stuck !== undefined) {
+      const why = stuck === 'silent' ? `sent nothing for ${timeout} ms` : `did not finish a late reply within a further ${timeout} ms`;
+      const error = new MemcacheTimeoutError(`${label} ${why}; connection dropped`);
       const carried = this.detach(error);
       for (const entry of failed) entry.fail(timedOut);
       this.finishDrop(carried, error);
@@ -239,7 +242,7 @@ export class Connection {
     for (const entry of failed) entry.fail(timedOut);
     const next = this.queue.nextDeadline();
     if (next !== undefined) this.armTimer(next);
-    if (this.closing && this.queue.idle) this.finishClose();
+    if (this.closing && !this.queue.busy) this.finishClose();
   }
 
   /** The link is gone (or must go): fail what it carried; the next command opens a new one. */

@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Client, MemcacheTimeoutError } from '../../src/index.js';
+import { Ledger, NETWORK_ERRORS, issueMixed, recovers, seededRng, stoppedNotifications, watchUnhandled } from '../support/fault-harness.js';
+import { fault, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { makeSelfSignedCert, startMemcached, type MemcachedServer } from '../support/memcached.js';
+
+// Faults on the way in: nobody answers the phone, or the line goes dead.
+const TIMEOUT = 300;
+const GRACE = 300;
+
+let memcached: MemcachedServer;
+let proxy: FaultProxy;
+let client: Client | undefined;
+let unhandled: ReturnType<typeof watchUnhandled>;
+
+beforeAll(async () => {
+  memcached = await startMemcached();
+});
+afterAll(async () => {
+  await memcached.stop();
+});
+beforeEach(async () => {
+  unhandled = watchUnhandled();
+  proxy = await startFaultProxy(memcached.port);
+});
+afterEach(async () => {
+  client?.destroy();
+  client = undefined;
+  await proxy.close();
+  await sleep(20); // a late unhandled error would surface now
+  unhandled.stop();
+  expect(unhandled.seen).toEqual([]);
+  expect(stoppedNotifications()).toEqual([]);
+});
+
+/** Runs `count` self-checking commands and waits (bounded) for all of them. */
+async function load(target: Client, count: number, seed: number): Promise<Ledger> {
+  const ledger = new Ledger(TIMEOUT + GRACE);
+  issueMixed(target, ledger, seededRng(seed), count);
+  await ledger.settle(performance.now() + TIMEOUT + GRACE);
+  return ledger;
+}
+
+describe('connection refused', () => {
+  it('every command fails fast with a network error, and the client connects once the refusals stop', async () => {
+    proxy.set(fault.refuse);
+    client = new Client(proxy.spec, { timeout: TIMEOUT, connectTimeout: 200 });
+    const started = performance.now();
+    const ledger = await load(client, 200, 1);
+    expect(ledger.problems()).toEqual([]);
+    expect(ledger.succeeded).toBe(0);
+    expect(performance.now() - started).toBeLessThan(TIMEOUT); // a refusal is an answer: no waiting
+    expect(proxy.stats.refused).toBeGreaterThan(0);
+    proxy.set(fault.none);
+    expect(await recovers(client, 1000)).toBe(true);
+  });
+});
+
+describe('connect hangs (accepted, never answered)', () => {
+  it('TLS: the handshake never finishes, so connectTimeout fails every command with MemcacheTimeoutError', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rxmc-fault-tls-'));
+    const made = makeSelfSignedCert(dir);
+    const secure = await startMemcached({ tls: { certFile: made.certFile, keyFile: made.keyFile } });
+    const tlsProxy = await startFaultProxy(secure.port);
+    const tlsClient = new Client(tlsProxy.spec, { tls: { ca: made.cert }, connectTimeout: 200, timeout: 1500 });
+    try {
+      tlsProxy.set(fault.hangConnect);
+      const started = performance.now();
+      const outcomes = await Promise.all(['a', 'b', 'c'].map((k) => tlsClient.get(k).then(() => 'value', (e: unknown) => e)));
+      const took = performance.now() - started;
+      for (const o of outcomes) expect(o).toBeInstanceOf(MemcacheTimeoutError);
+      expect(String((outcomes[0] as Error).message)).toMatch(/connect/);
+      expect(took).toBeGreaterThanOrEqual(190);
+      expect(took).toBeLessThan(200 + GRACE); // connectTimeout fired, not the 1500 ms command timeout
+      tlsProxy.set(fault.none);
+      expect(await recovers(tlsClient, 2000)).toBe(true);
+    } finally {
+      tlsClient.destroy();
+      await tlsProxy.close();
+      await secure.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('plain TCP: the kernel completes the handshake, so the silent peer is caught by the command timeout', async () => {
+    proxy.set(fault.hangConnect);
+    client = new Client(proxy.spec, { timeout: TIMEOUT, connectTimeout: 100 });
+    const ledger = await load(client, 200, 2);
+    expect(ledger.problems()).toEqual([]);
+    // Only noreply sets "succeed": they settle once written, and the kernel took the bytes.
+    expect([...ledger.errors.keys()]).toEqual(['MemcacheTimeoutError']);
+    proxy.set(fault.none);
+    expect(await recovers(client, 3 * TIMEOUT)).toBe(true);
+  });
+});
+
+describe('a silent server', () => {
+  it('blackhole mid-connection: everything times out, the client drops the dead connection by itself', async () => {
+    client = new Client(proxy.spec, { timeout: TIMEOUT });
+    expect(await recovers(client, 1000)).toBe(true);
+    const before = proxy.stats.connections;
+    proxy.set(fault.blackhole);
+    const ledger = await load(client, 300, 3);
+    expect(ledger.problems()).toEqual([]);
+    expect([...ledger.errors.keys()]).toEqual(['MemcacheTimeoutError']);
+    proxy.set(fault.none);
+    // No help from the proxy: the old connection stays open but silent until the client gives up on it.
+    expect(await recovers(client, 3 * TIMEOUT + GRACE)).toBe(true);
+    expect(proxy.stats.connections).toBeGreaterThan(before);
+  });
+
+  it('SIGSTOP on the real server with commands in flight, SIGCONT after two timeouts', async () => {
+    client = new Client(proxy.spec, { timeout: TIMEOUT });
+    expect(await recovers(client, 1000)).toBe(true);
+    memcached.pause();
+    try {
+      const ledger = new Ledger(TIMEOUT + GRACE);
+      issueMixed(client, ledger, seededRng(4), 300);
+      await sleep(2 * TIMEOUT);
+      issueMixed(client, ledger, seededRng(5), 100);
+      await ledger.settle(performance.now() + TIMEOUT + GRACE);
+      expect(ledger.problems()).toEqual([]);
+      for (const name of ledger.errors.keys()) expect(NETWORK_ERRORS.has(name)).toBe(true);
+    } finally {
+      memcached.resume();
+    }
+    expect(await recovers(client, 3 * TIMEOUT + GRACE)).toBe(true);
+  });
+});
