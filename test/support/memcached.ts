@@ -1,6 +1,6 @@
 // Test harness: starts and stops REAL memcached processes for integration tests.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { NetConnectOpts } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -192,7 +192,7 @@ function makeServer(s: ServerState): MemcachedServer {
       await terminate(s.run);
       if (s.dir !== undefined) cleanDir(s.dir);
     },
-    pause: () => trySignal(s.run.pid, 'SIGSTOP'),
+    pause: () => stopAndConfirm(s.run.pid),
     resume: () => trySignal(s.run.pid, 'SIGCONT'),
     async restart() {
       await terminate(s.run);
@@ -252,4 +252,28 @@ export function rawExchange(port: number, host: string, request: string, until: 
     sock.once('error', (e) => finish(e));
     sock.once('close', () => finish(new Error(`rawExchange: connection closed; got ${JSON.stringify(acc)}`)));
   });
+}
+
+/**
+ * SIGSTOP is delivered asynchronously: tests that send requests right after pausing must not race it.
+ * Waits (synchronously, at most 2 s) until every thread of the process shows state T in /proc.
+ */
+function stopAndConfirm(pid: number): void {
+  trySignal(pid, 'SIGSTOP');
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; waited < 2000; waited++) {
+    if (allThreadsStopped(pid)) return;
+    Atomics.wait(nap, 0, 0, 1);
+  }
+  throw new Error(`memcached pid ${pid} did not stop within 2 s of SIGSTOP`);
+}
+
+function allThreadsStopped(pid: number): boolean {
+  try {
+    const threads = readdirSync(`/proc/${pid}/task`);
+    // The state is the field after the parenthesised command name.
+    return threads.every((tid) => /\) ([A-Za-z])/.exec(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1'))?.[1] === 'T');
+  } catch {
+    return false;
+  }
 }
