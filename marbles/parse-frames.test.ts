@@ -11,7 +11,6 @@ const value = (key: string, flags: number, data: string, cas?: string): Frame =>
   flags,
   cas,
   value: bytes(data),
-  header: bytes(`VALUE ${key} ${flags} ${data.length}${cas === undefined ? '' : ` ${cas}`}`),
 });
 const line = (text: string): Frame => ({ kind: 'line', line: bytes(text) });
 const END: Frame = { kind: 'end' };

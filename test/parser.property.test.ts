@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemcacheUnknownError } from '../src/errors.js';
-import type { Frame } from '../src/protocol/frames.js';
+import { frameBytes, type Frame } from '../src/protocol/frames.js';
 import { ResponseParser, type ParserLimits } from '../src/protocol/parser.js';
 
 /** A frame reduced to comparable plain data (Buffers as hex or latin1). */
@@ -22,7 +22,9 @@ function normalize(frame: Frame): Norm {
   switch (frame.kind) {
     case 'value': {
       const { key, flags, cas } = frame;
-      return { kind: 'value', key, flags, cas, value: frame.value.toString('hex'), header: frame.header.toString('latin1') };
+      // The header as rawCommand rebuilds it: it must equal the bytes the server sent.
+      const header = (frameBytes(frame)[0] as Buffer).toString('latin1').slice(0, -2);
+      return { kind: 'value', key, flags, cas, value: frame.value.toString('hex'), header };
     }
     case 'block':
       return { kind: 'block', header: frame.header.toString('latin1'), value: frame.value.toString('hex') };
@@ -109,10 +111,19 @@ function cut(bytes: Buffer, at: readonly number[]): Buffer[] {
   return chunks.filter((c) => c.length > 0);
 }
 
+/**
+ * Feeds every chunk through one reused buffer, as the socket transport does, and scribbles over it
+ * after each `feed`: a frame still pointing into a chunk would then come out changed.
+ */
 function parseAll(chunks: readonly Buffer[], limits?: ParserLimits): { frames: Norm[]; buffered: number } {
   const parser = new ResponseParser(limits);
   const frames: Frame[] = [];
-  for (const chunk of chunks) parser.feed(chunk, (f) => frames.push(f));
+  const reused = Buffer.alloc(Math.max(1, ...chunks.map((c) => c.length)));
+  for (const chunk of chunks) {
+    chunk.copy(reused);
+    parser.feed(reused.subarray(0, chunk.length), (f) => frames.push(f));
+    reused.fill(0x7e);
+  }
   // Normalized only now: frames handed out earlier must not have been overwritten by later chunks.
   return { frames: frames.map(normalize), buffered: parser.buffered };
 }

@@ -22,6 +22,8 @@ export interface Writer {
  * A byte pipe to one server: subscribing connects, the Observable emits received chunks, errors with a
  * connection error, completes when the server closes, and unsubscribing destroys the socket.
  * `connected` hands over the writer once bytes can flow. Marble tests pass a fake one.
+ *
+ * A chunk is only valid until `next` returns: the socket transport reads into one reused buffer.
  */
 export type Transport = (connected: (writer: Writer) => void) => Observable<Buffer>;
 
@@ -47,7 +49,7 @@ export function socketTransport(endpoint: Endpoint, settings: SocketSettings): T
   return (connected) =>
     new Observable<Buffer>((subscriber) => {
       const secure = settings.tls !== undefined && endpoint.kind === 'tcp';
-      const socket = openSocket(endpoint, settings);
+      const socket = openSocket(endpoint, settings, (chunk) => subscriber.next(chunk));
       const onReady = (): void => {
         if (endpoint.kind === 'tcp') {
           socket.setNoDelay(settings.noDelay);
@@ -56,7 +58,7 @@ export function socketTransport(endpoint: Endpoint, settings: SocketSettings): T
         connected(writerFor(socket));
       };
       socket.once(secure ? 'secureConnect' : 'connect', onReady);
-      socket.on('data', (chunk: Buffer) => subscriber.next(chunk));
+      if (secure) socket.on('data', (chunk: Buffer) => subscriber.next(chunk));
       socket.on('error', (error) => subscriber.error(toConnectionError(error, `connection to ${label} failed`)));
       socket.on('close', () => subscriber.complete());
       return () => {
@@ -68,9 +70,29 @@ export function socketTransport(endpoint: Endpoint, settings: SocketSettings): T
     });
 }
 
-function openSocket(endpoint: Endpoint, settings: SocketSettings): net.Socket {
-  if (endpoint.kind === 'unix') return net.connect({ path: endpoint.path });
-  if (settings.tls === undefined) return net.connect({ host: endpoint.host, port: endpoint.port });
+/** Bytes a plain socket reads at once: libuv's usual read size. */
+const READ_BUFFER_BYTES = 64 * 1024;
+
+/**
+ * One read buffer per plain socket, reused for every read: a read allocates nothing, and the parser
+ * copies out only what it keeps. Node offers `onread` for plain sockets only, so TLS keeps 'data'.
+ */
+function reusedReadBuffer(onChunk: (chunk: Buffer) => void): net.OnReadOpts {
+  const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  return {
+    buffer,
+    callback(n) {
+      onChunk(buffer.subarray(0, n));
+      return true;
+    },
+  };
+}
+
+function openSocket(endpoint: Endpoint, settings: SocketSettings, onChunk: (chunk: Buffer) => void): net.Socket {
+  if (endpoint.kind === 'unix') return net.connect({ path: endpoint.path, onread: reusedReadBuffer(onChunk) });
+  if (settings.tls === undefined) {
+    return net.connect({ host: endpoint.host, port: endpoint.port, onread: reusedReadBuffer(onChunk) });
+  }
   const options: tls.ConnectionOptions = settings.tls === true ? {} : settings.tls;
   // SNI takes a host name, never an IP literal.
   const servername = options.servername ?? (net.isIP(endpoint.host) === 0 ? endpoint.host : undefined);

@@ -11,10 +11,8 @@ export interface ValueFrame {
   readonly flags: number;
   /** The cas unique as decimal digits, present for `gets`/`gats` replies. */
   readonly cas: string | undefined;
-  /** The data block, a view into the received bytes (no copy). */
+  /** The data block: the parser's own bytes (never a view of a reused socket buffer). */
   readonly value: Buffer;
-  /** The header line without its CRLF; kept so raw commands can return exact bytes. */
-  readonly header: Buffer;
 }
 
 /** A meta-protocol `VA <size> <flags>*` line plus its data block. */
@@ -50,19 +48,43 @@ export type Frame = ValueFrame | BlockFrame | EndFrame | ErrorFrame | LineFrame;
 /** The one `END` frame; it carries no data, so every reply shares it. */
 export const END_FRAME: EndFrame = Object.freeze({ kind: 'end' });
 
+/** Status words common enough to share one frame each (frames are read-only). */
+const STATUS_FRAMES: readonly LineFrame[] = ['STORED', 'NOT_STORED', 'EXISTS', 'NOT_FOUND', 'DELETED', 'TOUCHED', 'OK', 'MN'].map(
+  (word) => Object.freeze({ kind: 'line', line: Buffer.from(word, 'latin1') }),
+);
+
+/** `END` or a common status word between `start` and `end`, as a shared frame; otherwise undefined. */
+export function knownLineFrame(buf: Buffer, start: number, end: number): EndFrame | LineFrame | undefined {
+  const length = end - start;
+  if (length === 3 && buf[start] === 0x45 && buf[start + 1] === 0x4e && buf[start + 2] === 0x44) return END_FRAME;
+  if (length > 10) return undefined;
+  for (const frame of STATUS_FRAMES) if (frame.line.length === length && sameBytes(frame.line, buf, start)) return frame;
+  return undefined;
+}
+
+function sameBytes(word: Buffer, buf: Buffer, at: number): boolean {
+  for (let i = 0; i < word.length; i++) if (buf[at + i] !== word[i]) return false;
+  return true;
+}
+
 const CRLF = Buffer.from('\r\n', 'latin1');
 const END_BYTES = Buffer.from('END\r\n', 'latin1');
 
-/** The exact bytes a frame was cut from, for `rawCommand`. */
+/**
+ * The bytes a frame was cut from, for `rawCommand`. A `VALUE` header is rebuilt from its fields as
+ * memcached writes it (the parser keeps no copy of it).
+ */
 export function frameBytes(frame: Frame): Buffer[] {
   switch (frame.kind) {
     case 'end':
       return [END_BYTES];
     case 'line':
-      return [frame.line, CRLF];
     case 'error':
       return [frame.line, CRLF];
-    case 'value':
+    case 'value': {
+      const cas = frame.cas === undefined ? '' : ` ${frame.cas}`;
+      return [Buffer.from(`VALUE ${frame.key} ${frame.flags} ${frame.value.length}${cas}\r\n`, 'latin1'), frame.value, CRLF];
+    }
     case 'block':
       return [frame.header, CRLF, frame.value, CRLF];
   }

@@ -1,5 +1,15 @@
 import { MemcacheUnknownError } from '../errors.js';
-import { END_FRAME, type Frame } from './frames.js';
+import { knownLineFrame, type Frame } from './frames.js';
+import {
+  CLIENT_ERROR_WORD,
+  ERROR_WORD,
+  errorFrame,
+  isErrorWord,
+  SERVER_ERROR_WORD,
+  startsWith,
+  VA_PREFIX,
+  VALUE_PREFIX,
+} from './reply-words.js';
 
 /** Limits that bound what a server can make this client allocate. */
 export interface ParserLimits {
@@ -15,11 +25,11 @@ export const DEFAULT_PARSER_LIMITS: ParserLimits = { maxValueLength: 1024 * 1024
 const CR = 13;
 const LF = 10;
 const SPACE = 32;
-const COLON = 58;
 const EMPTY = Buffer.alloc(0);
 
 interface PendingValue {
   readonly kind: 'value' | 'block';
+  /** The `VA` line of a meta block (a `VALUE` header is rebuilt from its fields when needed). */
   readonly header: Buffer;
   readonly key: string;
   readonly flags: number;
@@ -30,9 +40,11 @@ interface PendingValue {
 /**
  * Cuts a memcached text-protocol byte stream into frames. No I/O: feed it chunks in order.
  *
- * One retained buffer with cursors: a chunk is used in place when nothing is pending, and a partial
- * value gets one buffer of its declared size, so every byte is copied at most once. Frames are views
- * into those buffers; bytes already handed out are never written again.
+ * A chunk only has to stay valid while `feed` runs: the transport reads every socket into one reused
+ * buffer, so no read allocates. A chunk is parsed in place; each frame cut from it gets its own copy of
+ * its bytes, and what is left over is copied into a retained buffer (for a partly received value, one
+ * buffer of its declared size), so every byte is copied at most once. Frames cut from a retained buffer
+ * are views into it; bytes already handed out are never written again.
  */
 export class ResponseParser {
   private buf: Buffer = EMPTY;
@@ -40,6 +52,8 @@ export class ResponseParser {
   private end = 0;
   private pending: PendingValue | undefined;
   private numberEnd = 0;
+  /** False while `buf` is the caller's chunk, which may be overwritten once `feed` returns. */
+  private owned = true;
 
   constructor(private readonly limits: ParserLimits = DEFAULT_PARSER_LIMITS) {}
 
@@ -53,45 +67,68 @@ export class ResponseParser {
    * @throws MemcacheUnknownError when the stream cannot be parsed; the parser is unusable afterwards.
    */
   feed(chunk: Buffer, emit: (frame: Frame) => void): void {
-    const used = this.fillPendingValue(chunk, emit);
-    if (used === chunk.length) return;
-    this.append(used === 0 ? chunk : chunk.subarray(used));
+    let at = 0;
+    while (this.end > this.start && at < chunk.length) at += this.completeHeld(chunk, at, emit);
+    if (at === chunk.length) return;
+    this.useInPlace(at === 0 ? chunk : chunk.subarray(at));
     for (;;) {
       const frame = this.pending === undefined ? this.nextLine() : this.nextBlock(this.pending);
-      if (frame === undefined) return;
+      if (frame === undefined) break;
       emit(frame);
     }
+    this.letGoOfChunk();
   }
 
   /**
-   * Copies only what a partly received value still needs, so the bytes after it are not copied into
-   * the value's buffer (and then copied again). Returns how much of the chunk it took.
+   * Copies from `chunk` only what the held partial frame still needs (the rest of a value, or a line up
+   * to its LF), so the bytes after it are parsed in place instead of being copied along. Returns how
+   * much of the chunk it took.
    */
-  private fillPendingValue(chunk: Buffer, emit: (frame: Frame) => void): number {
+  private completeHeld(chunk: Buffer, at: number, emit: (frame: Frame) => void): number {
     const p = this.pending;
     const held = this.end - this.start;
-    if (p === undefined || held === 0) return 0;
-    const take = Math.min(p.length + 2 - held, chunk.length);
-    if (this.buf.length - this.end < take) this.regrow(p.length + 2);
-    chunk.copy(this.buf, this.end, 0, take);
+    let take: number;
+    if (p !== undefined) take = Math.min(p.length + 2 - held, chunk.length - at);
+    else {
+      const nl = chunk.indexOf(LF, at);
+      take = (nl === -1 ? chunk.length : nl + 1) - at;
+    }
+    if (this.buf.length - this.end < take) this.regrow(held + take);
+    chunk.copy(this.buf, this.end, at, at + take);
     this.end += take;
-    const frame = this.nextBlock(p);
+    const frame = p === undefined ? this.nextLine() : this.nextBlock(p);
     if (frame !== undefined) emit(frame);
     return take;
   }
 
-  private append(chunk: Buffer): void {
-    const held = this.end - this.start;
-    if (held === 0) {
-      this.buf = chunk;
+  /** Copies what is still held out of the caller's chunk, so the chunk can be reused. */
+  private letGoOfChunk(): void {
+    if (this.owned) return;
+    if (this.end > this.start) this.regrow(this.pending === undefined ? 0 : this.pending.length + 2);
+    else {
+      this.buf = EMPTY;
       this.start = 0;
-      this.end = chunk.length;
-      return;
+      this.end = 0;
+      this.owned = true;
     }
-    // Only a buffer this parser allocated has spare room; a caller's chunk is always full.
-    if (this.buf.length - this.end < chunk.length) this.regrow(held + chunk.length);
-    chunk.copy(this.buf, this.end);
-    this.end += chunk.length;
+  }
+
+  /** The bytes from `from` to `to`: a view of a retained buffer, or a copy of the caller's chunk. */
+  private take(from: number, to: number): Buffer {
+    return this.owned ? this.buf.subarray(from, to) : copyOf(this.buf, from, to);
+  }
+
+  /** A line view that outlives this `feed`: copied when it points into the caller's chunk. */
+  private keep(line: Buffer): Buffer {
+    return this.owned ? line : copyOf(line, 0, line.length);
+  }
+
+  /** Parses `chunk` in place; only called with nothing held. */
+  private useInPlace(chunk: Buffer): void {
+    this.buf = chunk;
+    this.start = 0;
+    this.end = chunk.length;
+    this.owned = false;
   }
 
   /** Moves the held bytes into a fresh buffer: the old one may back frames already handed out. */
@@ -102,6 +139,7 @@ export class ResponseParser {
     this.buf = next;
     this.start = 0;
     this.end = held;
+    this.owned = true;
   }
 
   private nextBlock(p: PendingValue): Frame | undefined {
@@ -110,11 +148,11 @@ export class ResponseParser {
     if (this.buf[dataEnd] !== CR || this.buf[dataEnd + 1] !== LF) {
       throw protocolError('data block not terminated by CRLF', this.buf.subarray(dataEnd, dataEnd + 2));
     }
-    const value = this.buf.subarray(this.start, dataEnd);
+    const value = this.take(this.start, dataEnd);
     this.start = dataEnd + 2;
     this.pending = undefined;
     if (p.kind === 'block') return { kind: 'block', header: p.header, value };
-    return { kind: 'value', key: p.key, flags: p.flags, cas: p.cas, value, header: p.header };
+    return { kind: 'value', key: p.key, flags: p.flags, cas: p.cas, value };
   }
 
   private nextLine(): Frame | undefined {
@@ -133,8 +171,9 @@ export class ResponseParser {
       throw protocolError('line not terminated by CRLF', buf.subarray(start, Math.min(nl + 1, start + 32)));
     }
     this.start = nl + 1;
-    // END closes every retrieval: recognise it without making a view of it.
-    if (nl - start === 4 && buf[start] === 0x45 && buf[start + 1] === 0x4e && buf[start + 2] === 0x44) return END_FRAME;
+    // END and the status words are shared frames: no view, no copy.
+    const known = knownLineFrame(buf, start, nl - 1);
+    if (known !== undefined) return known;
     return this.classify(buf.subarray(start, nl - 1));
   }
 
@@ -144,13 +183,13 @@ export class ResponseParser {
       if (startsWith(line, VALUE_PREFIX)) return this.beginValue(line);
       if (startsWith(line, VA_PREFIX)) return this.beginBlock(line);
     } else if (first === 0x45 /* E */) {
-      if (isErrorWord(line, ERROR_WORD)) return errorFrame('ERROR', line, ERROR_WORD.length);
+      if (isErrorWord(line, ERROR_WORD)) return errorFrame('ERROR', this.keep(line), ERROR_WORD.length);
     } else if (first === 0x43 /* C */ && isErrorWord(line, CLIENT_ERROR_WORD)) {
-      return errorFrame('CLIENT_ERROR', line, CLIENT_ERROR_WORD.length);
+      return errorFrame('CLIENT_ERROR', this.keep(line), CLIENT_ERROR_WORD.length);
     } else if (first === 0x53 /* S */ && isErrorWord(line, SERVER_ERROR_WORD)) {
-      return errorFrame('SERVER_ERROR', line, SERVER_ERROR_WORD.length);
+      return errorFrame('SERVER_ERROR', this.keep(line), SERVER_ERROR_WORD.length);
     }
-    return { kind: 'line', line };
+    return { kind: 'line', line: this.keep(line) };
   }
 
   // protocol.txt "Retrieval command": VALUE <key> <flags> <bytes> [<cas unique>]
@@ -168,14 +207,14 @@ export class ResponseParser {
       if (this.numberEnd < line.length) throw protocolError('malformed VALUE line', line);
       cas = line.toString('latin1', lengthEnd + 1, this.numberEnd);
     }
-    this.pending = { kind: 'value', header: line, key, flags, cas, length };
+    this.pending = { kind: 'value', header: EMPTY, key, flags, cas, length };
     return this.nextBlock(this.pending);
   }
 
   // Meta protocol: VA <size> <flags>*
   private beginBlock(line: Buffer): Frame | undefined {
     const length = this.readNumber(line, VA_PREFIX.length - 1, this.limits.maxValueLength);
-    this.pending = { kind: 'block', header: line, key: '', flags: 0, cas: undefined, length };
+    this.pending = { kind: 'block', header: this.keep(line), key: '', flags: 0, cas: undefined, length };
     return this.nextBlock(this.pending);
   }
 
@@ -199,29 +238,12 @@ export class ResponseParser {
   }
 }
 
-const VALUE_PREFIX = Buffer.from('VALUE ', 'latin1');
-const VA_PREFIX = Buffer.from('VA ', 'latin1');
-const ERROR_WORD = Buffer.from('ERROR', 'latin1');
-const CLIENT_ERROR_WORD = Buffer.from('CLIENT_ERROR', 'latin1');
-const SERVER_ERROR_WORD = Buffer.from('SERVER_ERROR', 'latin1');
-
-// A byte loop: for prefixes this short it beats Buffer#compare, which crosses into C++.
-function startsWith(line: Buffer, prefix: Buffer): boolean {
-  if (line.length < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (line[i] !== prefix[i]) return false;
-  return true;
-}
-
-/** The word alone, or followed by a space or a colon and a message (memcached sends `ERROR: shutdown not enabled`). */
-function isErrorWord(line: Buffer, word: Buffer): boolean {
-  if (!startsWith(line, word)) return false;
-  const next = line[word.length];
-  return next === undefined || next === SPACE || next === COLON;
-}
-
-function errorFrame(type: 'ERROR' | 'CLIENT_ERROR' | 'SERVER_ERROR', line: Buffer, wordLength: number): Frame {
-  const message = line.length > wordLength ? line.toString('latin1', wordLength + 1).trimStart() : '';
-  return { kind: 'error', type, message, line };
+/** Short values are copied byte by byte: `Buffer#copy` makes a view per call, which costs more. */
+function copyOf(source: Buffer, from: number, to: number): Buffer {
+  const copy = Buffer.allocUnsafe(to - from);
+  if (to - from <= 64) for (let i = from; i < to; i++) copy[i - from] = source[i] as number;
+  else source.copy(copy, 0, from, to);
+  return copy;
 }
 
 function protocolError(what: string, bytes: Buffer): MemcacheUnknownError {

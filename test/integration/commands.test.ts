@@ -39,6 +39,19 @@ describe('storage commands', () => {
     expect(await client.get(k3)).toBe('');
   });
 
+
+  it('values kept by the caller stay intact while later replies reuse the socket read buffer', async () => {
+    // Small values (copied out of the read buffer) and 200 KB ones (read across several reads).
+    const keys = Array.from({ length: 40 }, () => fresh());
+    const data = keys.map((_, i) => randomBytes(i % 4 === 0 ? 200_000 : 1 + i * 7));
+    await Promise.all(keys.map((k, i) => client.set(k, data[i] as Buffer, reply)));
+    const kept = await Promise.all(keys.map((k) => client.get(k)));
+    const many = await client.getMany(keys);
+    // Hundreds of later replies through the same read buffer.
+    for (let round = 0; round < 5; round++) await Promise.all(keys.map((k) => client.get(k)));
+    kept.forEach((value, i) => expect(Buffer.compare(value as Uint8Array, data[i] as Buffer)).toBe(0));
+    keys.forEach((k, i) => expect(Buffer.compare(many.get(k) as Uint8Array, data[i] as Buffer)).toBe(0));
+  });
   it('get returns undefined or the given default on a miss', async () => {
     expect(await client.get(fresh())).toBeUndefined();
     expect(await client.get(fresh(), 'fallback')).toBe('fallback');
