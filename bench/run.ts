@@ -7,7 +7,9 @@
 //
 // The parent starts (or finds) memcached, then runs each client in its own
 // child process (`--client=<name> --server=<host:port>`) so peak RSS is per
-// client, one child after another so they do not share the CPU.
+// client, one child after another so they do not share the CPU. It does that
+// for `--rounds` rounds (default 3, order rotated each round) and reports each
+// client's median run per workload.
 import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CLIENT_NAMES, errorText, isClientName, type Adapter, type ChildResult, type ClientName } from './adapter.js';
 import { renderReport } from './report.js';
+import { mergeRounds, roundOrder } from './rounds.js';
 import { acquireServer, serverVersion, type ServerHandle } from './server.js';
 import { Bench, WORKLOADS } from './workloads.js';
 
@@ -125,8 +128,15 @@ async function header(server: ServerHandle): Promise<string> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { client: { type: 'string' }, server: { type: 'string' }, clients: { type: 'string' } },
+    options: {
+      client: { type: 'string' },
+      server: { type: 'string' },
+      clients: { type: 'string' },
+      rounds: { type: 'string', default: '3' },
+    },
   });
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, not ${values.rounds}`);
   const wanted = (values.clients ?? values.client ?? CLIENT_NAMES.join(',')).split(',').map((s) => s.trim());
   const bad = wanted.filter((c) => !isClientName(c));
   if (bad.length > 0) throw new Error(`unknown client(s) ${bad.join(', ')}; known: ${CLIENT_NAMES.join(', ')}`);
@@ -155,13 +165,17 @@ async function main(): Promise<void> {
     process.stderr.write(`warm-up run (discarded), ${names[0]}:\n`);
     await runChild(names[0]!, server.address);
   }
-  const results: ChildResult[] = [];
-  for (const name of names) {
-    process.stderr.write(`${name}:\n`);
-    // --client=<name> alone runs in this process; otherwise one child each.
-    results.push(values.client !== undefined ? await runClient(name, server.address) : await runChild(name, server.address));
+  const byClient = new Map<ClientName, ChildResult[]>(names.map((name) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const name of roundOrder(names, round)) {
+      process.stderr.write(`round ${round + 1}/${rounds}, ${name}:\n`);
+      // --client=<name> alone runs in this process; otherwise one child each.
+      const result = values.client !== undefined ? await runClient(name, server.address) : await runChild(name, server.address);
+      byClient.get(name)?.push(result);
+    }
   }
-  console.log('\n' + renderReport(results));
+  const results = names.map((name) => mergeRounds(byClient.get(name) ?? []));
+  console.log(`\nmedian of ${rounds} round(s) per client and workload\n` + renderReport(results));
   await server.close();
   cleanup();
   process.exit(0);

@@ -256,4 +256,27 @@ describe('ResponseParser values', () => {
     expect(Buffer.compare(frame.value, data)).toBe(0);
     expect(parser.buffered).toBe(0);
   });
+
+  it('copies every byte at most once, whatever shares a read with the start of a large value', () => {
+    // Small frames before the large value's header in the first read, one reused read buffer.
+    const small = Buffer.from('STAT a 1\r\nVALUE s 0 3\r\nabc\r\nEND\r\n');
+    const data = Buffer.alloc(300_000, 0x5a);
+    const stream = Buffer.concat([small, Buffer.from(`VALUE big 0 ${data.length}\r\n`), data, Buffer.from('\r\nEND\r\n')]);
+    const parser = new ResponseParser();
+    const frames: Frame[] = [];
+    const copied = vi.spyOn(Buffer.prototype, 'copy');
+    const reused = Buffer.alloc(16 * 1024);
+    for (let at = 0; at < stream.length; at += reused.length) {
+      const n = stream.copy(reused, 0, at, at + reused.length);
+      parser.feed(reused.subarray(0, n), (f) => frames.push(f));
+    }
+    // The parser's copies only (the test's own fill of `reused` excluded).
+    const bytesCopied = copied.mock.calls
+      .filter(([target]) => target !== reused)
+      .reduce((sum, [, , from = 0, to = 0]) => sum + (to - from), 0);
+    expect(frames.map((f) => f.kind)).toEqual(['line', 'value', 'end', 'value', 'end']);
+    expect(Buffer.compare((frames[3] as { value: Buffer }).value, data)).toBe(0);
+    // The value once, plus the small frames and at most a line of framing: not the value again per read.
+    expect(bytesCopied).toBeLessThanOrEqual(stream.length);
+  });
 });

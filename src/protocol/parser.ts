@@ -1,4 +1,5 @@
 import { MemcacheUnknownError } from '../errors.js';
+import { copyOf, CutFrames } from './cut-frames.js';
 import { knownLineFrame, type Frame } from './frames.js';
 import {
   CLIENT_ERROR_WORD,
@@ -41,8 +42,8 @@ interface PendingValue {
  * Cuts a memcached text-protocol byte stream into frames. No I/O: feed it chunks in order.
  *
  * A chunk only has to stay valid while `feed` runs: the transport reads every socket into one reused
- * buffer, so no read allocates. A chunk is parsed in place; each frame cut from it gets its own copy of
- * its bytes, and what is left over is copied into a retained buffer (for a partly received value, one
+ * buffer, so no read allocates. A chunk is parsed in place; the frames cut from it leave it together in
+ * one copy, and what is left over is copied into a retained buffer (for a partly received value, one
  * buffer of its declared size), so every byte is copied at most once. Frames cut from a retained buffer
  * are views into it; bytes already handed out are never written again.
  */
@@ -54,6 +55,7 @@ export class ResponseParser {
   private numberEnd = 0;
   /** False while `buf` is the caller's chunk, which may be overwritten once `feed` returns. */
   private owned = true;
+  private readonly cut = new CutFrames();
 
   constructor(private readonly limits: ParserLimits = DEFAULT_PARSER_LIMITS) {}
 
@@ -70,11 +72,17 @@ export class ResponseParser {
     let at = 0;
     while (this.end > this.start && at < chunk.length) at += this.completeHeld(chunk, at, emit);
     if (at === chunk.length) return;
-    this.useInPlace(at === 0 ? chunk : chunk.subarray(at));
-    for (;;) {
-      const frame = this.pending === undefined ? this.nextLine() : this.nextBlock(this.pending);
-      if (frame === undefined) break;
-      emit(frame);
+    const rest = at === 0 ? chunk : chunk.subarray(at);
+    this.useInPlace(rest);
+    try {
+      for (;;) {
+        const frame = this.pending === undefined ? this.nextLine() : this.nextBlock(this.pending);
+        if (frame === undefined) break;
+        this.cut.push(frame);
+      }
+    } finally {
+      // Also before a parse error propagates: the frames before it were good.
+      this.cut.flush(rest, emit);
     }
     this.letGoOfChunk();
   }
@@ -93,7 +101,8 @@ export class ResponseParser {
       const nl = chunk.indexOf(LF, at);
       take = (nl === -1 ? chunk.length : nl + 1) - at;
     }
-    if (this.buf.length - this.end < take) this.regrow(held + take);
+    // A value gets its whole buffer at once, so a value arriving in many reads is copied once.
+    if (this.buf.length - this.end < take) this.regrow(p === undefined ? held + take : p.length + 2);
     chunk.copy(this.buf, this.end, at, at + take);
     this.end += take;
     const frame = p === undefined ? this.nextLine() : this.nextBlock(p);
@@ -113,14 +122,16 @@ export class ResponseParser {
     }
   }
 
-  /** The bytes from `from` to `to`: a view of a retained buffer, or a copy of the caller's chunk. */
+  /** The bytes from `from` to `to`: a view of a retained buffer, or noted to be copied out of the chunk. */
   private take(from: number, to: number): Buffer {
-    return this.owned ? this.buf.subarray(from, to) : copyOf(this.buf, from, to);
+    return this.owned ? this.buf.subarray(from, to) : this.cut.span(from, to);
   }
 
-  /** A line view that outlives this `feed`: copied when it points into the caller's chunk. */
+  /** A line view (from `nextLine`) as bytes that outlive this `feed`. */
   private keep(line: Buffer): Buffer {
-    return this.owned ? line : copyOf(line, 0, line.length);
+    if (this.owned) return line;
+    const from = line.byteOffset - this.buf.byteOffset;
+    return this.take(from, from + line.length);
   }
 
   /** Parses `chunk` in place; only called with nothing held. */
@@ -183,11 +194,11 @@ export class ResponseParser {
       if (startsWith(line, VALUE_PREFIX)) return this.beginValue(line);
       if (startsWith(line, VA_PREFIX)) return this.beginBlock(line);
     } else if (first === 0x45 /* E */) {
-      if (isErrorWord(line, ERROR_WORD)) return errorFrame('ERROR', this.keep(line), ERROR_WORD.length);
+      if (isErrorWord(line, ERROR_WORD)) return errorFrame('ERROR', line, ERROR_WORD.length, this.keep(line));
     } else if (first === 0x43 /* C */ && isErrorWord(line, CLIENT_ERROR_WORD)) {
-      return errorFrame('CLIENT_ERROR', this.keep(line), CLIENT_ERROR_WORD.length);
+      return errorFrame('CLIENT_ERROR', line, CLIENT_ERROR_WORD.length, this.keep(line));
     } else if (first === 0x53 /* S */ && isErrorWord(line, SERVER_ERROR_WORD)) {
-      return errorFrame('SERVER_ERROR', this.keep(line), SERVER_ERROR_WORD.length);
+      return errorFrame('SERVER_ERROR', line, SERVER_ERROR_WORD.length, this.keep(line));
     }
     return { kind: 'line', line: this.keep(line) };
   }
@@ -214,7 +225,9 @@ export class ResponseParser {
   // Meta protocol: VA <size> <flags>*
   private beginBlock(line: Buffer): Frame | undefined {
     const length = this.readNumber(line, VA_PREFIX.length - 1, this.limits.maxValueLength);
-    this.pending = { kind: 'block', header: this.keep(line), key: '', flags: 0, cas: undefined, length };
+    // Copied now: the block may end in a later chunk, after the cut frames of this one are flushed.
+    const header = this.owned ? line : copyOf(line, 0, line.length);
+    this.pending = { kind: 'block', header, key: '', flags: 0, cas: undefined, length };
     return this.nextBlock(this.pending);
   }
 
@@ -236,14 +249,6 @@ export class ResponseParser {
     this.numberEnd = i;
     return value;
   }
-}
-
-/** Short values are copied byte by byte: `Buffer#copy` makes a view per call, which costs more. */
-function copyOf(source: Buffer, from: number, to: number): Buffer {
-  const copy = Buffer.allocUnsafe(to - from);
-  if (to - from <= 64) for (let i = from; i < to; i++) copy[i - from] = source[i] as number;
-  else source.copy(copy, 0, from, to);
-  return copy;
 }
 
 function protocolError(what: string, bytes: Buffer): MemcacheUnknownError {

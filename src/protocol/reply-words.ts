@@ -30,8 +30,8 @@ export function isErrorWord(line: Buffer, word: Buffer): boolean {
   return next === undefined || next === SPACE || next === COLON;
 }
 
-/** An error frame: the word's type and the message after it. */
-export function errorFrame(type: 'ERROR' | 'CLIENT_ERROR' | 'SERVER_ERROR', line: Buffer, wordLength: number): Frame {
+/** An error frame: the type, the message after the word (read from `line`), and the line to keep. */
+export function errorFrame(type: 'ERROR' | 'CLIENT_ERROR' | 'SERVER_ERROR', line: Buffer, wordLength: number, kept: Buffer): Frame {
   const message = line.length > wordLength ? line.toString('latin1', wordLength + 1).trimStart() : '';
-  return { kind: 'error', type, message, line };
+  return { kind: 'error', type, message, line: kept };
 }
