@@ -273,7 +273,7 @@ describe('ResponseParser values', () => {
     // The parser's copies only (the test's own fill of `reused` excluded).
     const bytesCopied = copied.mock.calls
       .filter(([target]) => target !== reused)
-      .reduce((sum, [, , from = 0, to = 0]) => sum + (to - from), 0);
+      .reduce((sum, [, , from, to]) => sum + (Number(to) - Number(from)), 0);
     expect(frames.map((f) => f.kind)).toEqual(['line', 'value', 'end', 'value', 'end']);
     expect(Buffer.compare((frames[3] as { value: Buffer }).value, data)).toBe(0);
     // The value once, plus the small frames and at most a line of framing: not the value again per read.
