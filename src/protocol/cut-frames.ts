@@ -49,8 +49,7 @@ export class CutFrames {
 function fill(frame: Frame, next: () => Buffer): Frame {
   if ((frame.kind === 'value' || frame.kind === 'block') && frame.value === PLACEHOLDER) {
     (frame as Writable<ValueFrame | BlockFrame>).value = next();
-  }
-  else if ((frame.kind === 'line' || frame.kind === 'error') && frame.line === PLACEHOLDER) {
+  } else if ((frame.kind === 'line' || frame.kind === 'error') && frame.line === PLACEHOLDER) {
     (frame as Writable<LineFrame | ErrorFrame>).line = next();
   }
   return frame;
