@@ -7,6 +7,7 @@ import {
   MemcacheServerError,
   MemcacheUnknownCommandError,
 } from '../../src/index.js';
+import { expectStoreReplies } from '../support/command-checks.js';
 import { rawExchange, startMemcached, type MemcachedServer } from '../support/memcached.js';
 
 // Every command against a real memcached, with replies on (noreply: false) unless the test is about noreply.
@@ -59,15 +60,7 @@ describe('storage commands', () => {
 
   it('add, replace, append, prepend report stored or not', async () => {
     const k = fresh();
-    expect(await client.replace(k, 'x', reply)).toBe(false);
-    expect(await client.append(k, 'x', reply)).toBe(false);
-    expect(await client.prepend(k, 'x', reply)).toBe(false);
-    expect(await client.add(k, 'mid', reply)).toBe(true);
-    expect(await client.add(k, 'again', reply)).toBe(false);
-    expect(await client.append(k, '>', reply)).toBe(true);
-    expect(await client.prepend(k, '<', reply)).toBe(true);
-    expect(await client.get(k)).toBe('<mid>');
-    expect(await client.replace(k, 'new', reply)).toBe(true);
+    await expectStoreReplies(client, k);
     expect(await client.get(k)).toBe('new');
   });
 

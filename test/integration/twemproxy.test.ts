@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ketamaHasher } from '../../src/cluster/ketama.js';
 import { Client, MemcacheClientError, MemcacheUnexpectedCloseError } from '../../src/index.js';
+import { expectStoreReplies } from '../support/command-checks.js';
 import { startMemcached, type MemcachedServer } from '../support/memcached.js';
 import { locateKeys, startNutcracker, type Nutcracker } from '../support/nutcracker.js';
 
@@ -45,15 +46,7 @@ const keysOnBoth = (count: number): string[] => {
 describe('storage commands through twemproxy', () => {
   it('set/add/replace/append/prepend with replies', async () => {
     const k = fresh();
-    expect(await client.replace(k, 'x', reply)).toBe(false);
-    expect(await client.append(k, 'x', reply)).toBe(false);
-    expect(await client.prepend(k, 'x', reply)).toBe(false);
-    expect(await client.add(k, 'mid', reply)).toBe(true);
-    expect(await client.add(k, 'again', reply)).toBe(false);
-    expect(await client.append(k, '>', reply)).toBe(true);
-    expect(await client.prepend(k, '<', reply)).toBe(true);
-    expect(await client.get(k)).toBe('<mid>');
-    expect(await client.replace(k, 'new', reply)).toBe(true);
+    await expectStoreReplies(client, k);
     expect(await client.set(k, 'héllo ☃', reply)).toBe(true);
     expect(await client.get(k)).toBe('héllo ☃');
   });
