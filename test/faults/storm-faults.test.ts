@@ -56,6 +56,26 @@ function says(error: unknown, text: string): boolean {
   return false;
 }
 
+/** What must hold after a storm, in one object so that a failure shows all of it. */
+interface Verdict {
+  readonly values: number;
+  readonly untyped: number;
+  readonly tooManyConnections: string | false;
+  readonly silentOnWhatTheServerSaid: string | false;
+}
+
+const CLEAN: Verdict = { values: 0, untyped: 0, tooManyConnections: false, silentOnWhatTheServerSaid: false };
+
+function verdict(fired: Fired, connections: number, serverSaid?: string): Verdict {
+  const silent = serverSaid === undefined ? [] : fired.errors.filter((e) => !says(e, serverSaid));
+  return {
+    values: fired.values,
+    untyped: fired.errors.filter((e) => !(e instanceof MemcacheError)).length,
+    tooManyConnections: connections > MAX_CONNECTIONS && `${connections} connections for ${fired.issued} gets`,
+    silentOnWhatTheServerSaid: silent.length > 0 && `${silent.length} errors like "${(silent[0] as Error).message}"`,
+  };
+}
+
 function byClass(errors: readonly unknown[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const e of errors) counts[(e as Error).name] = (counts[(e as Error).name] ?? 0) + 1;
@@ -75,10 +95,8 @@ describe('a server that accepts and closes at once (FAKE)', () => {
     try {
       const fired = await fire(client);
       console.log(`silent close: ${fired.issued} gets, ${fake.connections} connections, ${JSON.stringify(byClass(fired.errors))}`);
-      expect(fired.values).toBe(0);
-      expect(fired.errors.every((e) => e instanceof MemcacheError)).toBe(true);
+      expect(verdict(fired, fake.connections)).toEqual(CLEAN);
       expect(fake.connections).toBeGreaterThan(0);
-      expect(fake.connections).toBeLessThanOrEqual(MAX_CONNECTIONS);
     } finally {
       client.destroy();
     }
@@ -90,10 +108,7 @@ describe('a server that accepts and closes at once (FAKE)', () => {
     try {
       const fired = await fire(client);
       console.log(`ERROR then close: ${fired.issued} gets, ${fake.connections} connections, ${JSON.stringify(byClass(fired.errors))}`);
-      expect(fired.values).toBe(0);
-      expect(fired.errors.every((e) => e instanceof MemcacheError)).toBe(true);
-      expect(fired.errors.filter((e) => !says(e, LIMIT_MESSAGE)).map((e) => (e as Error).message).slice(0, 3)).toEqual([]);
-      expect(fake.connections).toBeLessThanOrEqual(MAX_CONNECTIONS);
+      expect(verdict(fired, fake.connections, LIMIT_MESSAGE)).toEqual(CLEAN);
     } finally {
       client.destroy();
     }
@@ -125,7 +140,18 @@ async function hogAll(port: number): Promise<Socket[]> {
   throw new Error('memcached accepted 64 connections despite -c 24');
 }
 
-const statOf = (stats: string, name: string): number => Number(new RegExp(`STAT ${name} (\\d+)`).exec(stats)?.[1]);
+/**
+ * memcached's `rejected_connections`, read as soon as a slot is free (memcached frees one a moment
+ * after its client closes), less the reads it refused on the way: those are ours, not the client's.
+ */
+async function rejectedSoFar(port: number): Promise<number> {
+  for (let refused = 0; refused < 100; refused++) {
+    const stats = await rawExchange(port, '127.0.0.1', 'stats\r\n', 'END\r\n').catch(() => undefined);
+    if (stats !== undefined) return Number(/STAT rejected_connections (\d+)/.exec(stats)?.[1]) - refused;
+    await sleep(10);
+  }
+  throw new Error('memcached kept refusing the stats connection');
+}
 
 describe('a REAL memcached at its connection limit (-c 24)', () => {
   it('connections stay few, errors say what memcached said, and the client recovers once a slot frees', async () => {
@@ -134,20 +160,16 @@ describe('a REAL memcached at its connection limit (-c 24)', () => {
     const hogs = await hogAll(limited.port);
     const client = new Client(limited.spec, { timeout: 500, backoff: BACKOFF });
     try {
-      hogs.pop()?.destroy(); // one slot, for our own stats reads
-      await sleep(50); // memcached notices the close and frees the slot
-      const before = statOf(await rawExchange(limited.port, '127.0.0.1', 'stats\r\n', 'END\r\n'), 'rejected_connections');
-      // The same slot would let the client in: fill it again.
+      hogs.pop()?.destroy(); // one slot, for our own stats read
+      const before = await rejectedSoFar(limited.port);
+      // The same slot would let the client in: fill it again (refused once more at the end: ours).
       hogs.push(...(await hogAll(limited.port)));
       const fired = await fire(client);
       hogs.pop()?.destroy();
-      await sleep(50);
-      const rejected = statOf(await rawExchange(limited.port, '127.0.0.1', 'stats\r\n', 'END\r\n'), 'rejected_connections') - before;
+      const rejected = (await rejectedSoFar(limited.port)) - before - 1;
       console.log(`memcached -c 24: ${fired.issued} gets, ${rejected} connections rejected, ${JSON.stringify(byClass(fired.errors))}`);
-      expect(fired.values).toBe(0);
-      expect(fired.errors.filter((e) => !says(e, LIMIT_MESSAGE)).map((e) => (e as Error).message).slice(0, 3)).toEqual([]);
+      expect(verdict(fired, rejected, LIMIT_MESSAGE)).toEqual(CLEAN);
       expect(rejected).toBeGreaterThan(0);
-      expect(rejected).toBeLessThanOrEqual(MAX_CONNECTIONS);
       for (const hog of hogs.splice(0)) hog.destroy();
       expect(await recovers(client, BACKOFF.max + 2000)).toBe(true);
     } finally {

@@ -232,4 +232,16 @@ describe('ledger', () => {
     expect(ledger.hungLabels).toEqual(['hung']);
     expect(ledger.late.length).toBe(1);
   });
+
+  it('does not count time the event loop was blocked against the budget', async () => {
+    const ledger = new Ledger(50);
+    ledger.track('stalled', new Observable<string>((s) => void setTimeout(() => (s.next('mine'), s.complete()), 20)), (v) => v === 'mine');
+    const end = performance.now() + 150;
+    while (performance.now() < end) {
+      // blocked: the command's 20 ms timer cannot fire until this ends
+    }
+    await ledger.settle(performance.now() + 200);
+    expect(ledger.problems()).toEqual([]);
+    expect(ledger.succeeded).toBe(1);
+  });
 });
