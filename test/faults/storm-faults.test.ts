@@ -15,7 +15,8 @@ const FIRE_MS = 1500;
 const ROUNDS = 400;
 const BACKOFF = { initial: 50, max: 2000 } as const;
 // Jitter scales each delay by at least 0.5, so in FIRE_MS at most 6 attempts fit (at 0, 25, 75,
-// 175, 375 and 775 ms); a load that slows the client down only makes fewer.
+// 175, 375 and 775 ms), 7 if the first loss is retried at once as a blip; a load that slows the
+// client down only makes fewer.
 const MAX_CONNECTIONS = 10;
 const LIMIT_MESSAGE = 'Too many open connections';
 
