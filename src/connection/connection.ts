@@ -165,7 +165,7 @@ export class Connection {
     if (this.closed) return Promise.resolve();
     const done = new Promise<void>((resolve) => this.closeWaiters.push(resolve));
     this.closing = true;
-    if (this.queue.idle) this.finishClose();
+    if (!this.queue.busy) this.finishClose();
     return done;
   }
 
@@ -266,7 +266,8 @@ export class Connection {
     }
     for (const entry of failed) entry.fail(timedOut);
     this.rearm();
-    if (this.closing && !this.queue.busy) this.finishClose();
+    if (this.queue.writable) this.writes.soon();
+    else if (this.closing && !this.queue.busy) this.finishClose();
   }
 
   private rearm(): void {
@@ -283,9 +284,9 @@ export class Connection {
   /**
    * Forgets the current link and its written commands before anyone hears of the failure, so a command
    * issued from an error callback opens a fresh connection instead of joining the dying one. Commands not
-   * yet written stay queued when a new link may be opened at once (the lost one had served us);
-   * otherwise (closing, or a server that never served: refused, closed at once, failed handshake) they
-   * fail with the same error, and new commands fail fast while the backoff lasts.
+   * yet written stay queued when a new link may be opened at once (see `ReconnectGate`); otherwise
+   * (closing, or backing off from a server that does not serve) they fail with the same error, and new
+   * commands fail fast while the backoff lasts.
    */
   private detach(error: MemcacheError): Carried {
     const link = this.link;
@@ -296,7 +297,7 @@ export class Connection {
     this.writes.detach();
     this.alarm.cancel();
     this.connectTimer.cancel();
-    const entries = this.queue.takeWritten(this.closing || !this.served);
+    const entries = this.queue.takeWritten(this.closing || this.gate.refusal(now) !== undefined);
     if (link !== undefined) this.report({ state: 'down', since: now, error });
     return { link, entries };
   }
