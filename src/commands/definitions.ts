@@ -77,18 +77,22 @@ function failedIndexes(results: Array<boolean | null | MemcacheError>): number[]
 /** Keys per retrieval line: long lists become several commands in one pipelined request. */
 export const KEYS_PER_GET = 100;
 
-/** `get|gets <key>*` or `gat|gats <exptime> <key>*` ("Retrieval command"), split into lines of `KEYS_PER_GET`. */
-export function retrieve(verb: 'get' | 'gets' | 'gat' | 'gats', keys: readonly string[], expire?: string): Request<ValueFrame[]> {
+/**
+ * `get|gets <key>*` or `gat|gats <exptime> <key>*` ("Retrieval command"), split into lines of
+ * `KEYS_PER_GET`. Each key is asked for once, so a second value for it is a protocol error.
+ */
+export function retrieve(verb: 'get' | 'gets' | 'gat' | 'gats', wanted: readonly string[], expire?: string): Request<ValueFrame[]> {
   const head = expire === undefined ? `${verb} ` : `${verb} ${expire} `;
-  if (keys.length === 1) {
-    const key = keys[0] as string;
+  if (wanted.length === 1) {
+    const key = wanted[0] as string;
     return { name: verb, keys: 1, parts: [`${head}${key}\r\n`], reader: () => new ValuesReader(verb, key, 1) };
   }
+  const asked = new Set(wanted);
+  const keys = [...asked];
   const parts: string[] = [];
   for (let i = 0; i < keys.length; i += KEYS_PER_GET) {
     parts.push(`${head}${keys.slice(i, i + KEYS_PER_GET).join(' ')}\r\n`);
   }
-  const asked = new Set(keys);
   return { name: verb, keys: keys.length, parts, reader: () => new ValuesReader(verb, asked, parts.length) };
 }
 
