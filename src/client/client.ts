@@ -2,10 +2,10 @@ import * as wire from '../commands/definitions.js';
 import type { StatValue } from '../commands/readers.js';
 import { statsObject } from '../commands/stats.js';
 import { MemcacheError, MemcacheIllegalInputError, MemcacheSerdeError, MemcacheUnexpectedCloseError } from '../errors.js';
-import { describeKey } from '../protocol/keys.js';
+import { describeKey, isWellFormed } from '../protocol/keys.js';
 import type { ValueFrame } from '../protocol/frames.js';
 import type { Key } from '../protocol/keys.js';
-import { checkCasToken, checkCount, checkDelta, checkExpire, checkFlags } from '../protocol/numbers.js';
+import { checkCasToken, checkCount, checkDelta, checkExpire, checkFlags, checkFlushDelay } from '../protocol/numbers.js';
 import type { DefaultValue } from '../serde/default.js';
 import type { Serialized } from '../serde/types.js';
 import { ClientCore } from './client-core.js';
@@ -172,7 +172,7 @@ export class Client<V = DefaultValue> extends ClientCore<V> {
 
   /** Invalidates every item, now or after `delay` seconds. */
   flushAll(delay = 0, options: NoreplyOption = {}): Command<boolean> {
-    return this.run(() => wire.flushAll(checkCount(delay, 'delay'), this.noreply(options)), { finish: (r) => r });
+    return this.run(() => wire.flushAll(checkFlushDelay(delay), this.noreply(options)), { finish: (r) => r });
   }
 
   /** Closes the current connection after what is in flight (sending `quit`); the next command reconnects. */
@@ -204,10 +204,14 @@ export class Client<V = DefaultValue> extends ClientCore<V> {
     );
   }
 
-  /** Sends one raw command line; resolves with the reply bytes up to (not including) `endTokens`. */
+  /**
+   * Sends one raw command line (without its CRLF, which is added); resolves with the reply bytes up to
+   * (not including) `endTokens`. A line containing CR or LF is refused: the server would read it as
+   * several commands, and their replies would go to the commands after this one. Strings are sent as
+   * latin1 (one byte per char), or as UTF-8 with `allowUnicodeKeys`.
+   */
   rawCommand(command: string | Uint8Array, endTokens: string | Uint8Array = '\r\n'): Command<Buffer> {
-    const line = typeof command === 'string' ? Buffer.from(command, this.opts.allowUnicodeKeys ? 'utf8' : 'latin1') : command;
-    return this.run(() => wire.raw(line, Buffer.from(endTokens)), { finish: (r) => r });
+    return this.run(() => wire.raw(rawLine(command, this.opts.allowUnicodeKeys), Buffer.from(endTokens)), { finish: (r) => r });
   }
 
   private storeCommand(verb: StoreVerb, key: Key, value: V, options: StoreOptions): Command<boolean> {
@@ -284,4 +288,23 @@ export class Client<V = DefaultValue> extends ClientCore<V> {
       miss: () => new Map(),
     });
   }
+}
+
+/** The bytes of a raw command line, or MemcacheIllegalInputError when they would not stay one line. */
+function rawLine(command: string | Uint8Array, utf8: boolean): Uint8Array {
+  if (typeof command === 'string') {
+    // latin1 would silently keep only the low byte of a wider char; UTF-8 would turn a lone surrogate into U+FFFD.
+    if (utf8 ? !isWellFormed(command) : /[^\x00-\xff]/.test(command)) {
+      throw new MemcacheIllegalInputError(
+        `rawCommand ${describeKey(command)}: ${utf8 ? 'contains a lone UTF-16 surrogate' : 'characters above U+00FF need allowUnicodeKeys'}`,
+      );
+    }
+  } else if (!(command instanceof Uint8Array)) {
+    throw new MemcacheIllegalInputError('rawCommand needs a string or a Uint8Array');
+  }
+  const line = typeof command === 'string' ? Buffer.from(command, utf8 ? 'utf8' : 'latin1') : command;
+  if (line.includes(0x0d) || line.includes(0x0a)) {
+    throw new MemcacheIllegalInputError(`rawCommand ${describeKey(command)}: CR and LF are not allowed inside the line`);
+  }
+  return line;
 }
