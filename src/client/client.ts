@@ -5,7 +5,7 @@ import { MemcacheError, MemcacheIllegalInputError, MemcacheSerdeError, MemcacheU
 import { describeKey, isWellFormed } from '../protocol/keys.js';
 import type { ValueFrame } from '../protocol/frames.js';
 import type { Key } from '../protocol/keys.js';
-import { checkCasToken, checkCount, checkDelta, checkExpire, checkFlags, checkFlushDelay } from '../protocol/numbers.js';
+import { checkCasToken, checkCount, checkDelta, checkExpire, checkFlags, checkFlushDelay, ITEM_OVERHEAD } from '../protocol/numbers.js';
 import type { DefaultValue } from '../serde/default.js';
 import type { Serialized } from '../serde/types.js';
 import { ClientCore } from './client-core.js';
@@ -229,11 +229,13 @@ export class Client<V = DefaultValue> extends ClientCore<V> {
       if (cause instanceof MemcacheError) throw cause;
       throw new MemcacheIllegalInputError(`the serde could not serialize the value for key ${describeKey(key)}`, { cause });
     }
-    // memcached answers an oversized set with an error *and drops the item already stored under the key*,
-    // so refuse it here (noreply too, whose error would otherwise go unseen).
-    if (serialized.value.length > this.opts.maxValueSize) {
+    // memcached refuses an item over its size limit *and drops the item already stored under the key*;
+    // with noreply it does not even say so. The limit counts the key and a fixed overhead too.
+    const room = this.opts.maxValueSize - wireKey.length - ITEM_OVERHEAD;
+    if (serialized.value.length > room) {
       throw new MemcacheIllegalInputError(
-        `value for key ${describeKey(key)} is ${serialized.value.length} bytes, over maxValueSize (${this.opts.maxValueSize})`,
+        `value for key ${describeKey(key)} is ${serialized.value.length} bytes; with the key (${wireKey.length} bytes) and ` +
+          `memcached's ${ITEM_OVERHEAD}-byte item overhead that is over maxValueSize (${this.opts.maxValueSize}), so at most ${Math.max(room, 0)} bytes fit`,
       );
     }
     return { key: wireKey, data: serialized.value, flags: checkFlags(options.flags ?? serialized.flags) };

@@ -49,8 +49,10 @@ export interface ClientOptions<V> {
   /** Most commands waiting to be written per connection; beyond it commands fail fast with `MemcacheQueueFullError`. Default 10000. */
   readonly maxQueue?: number;
   /**
-   * Largest serialized value `set` and friends will send (bytes), checked before anything is written,
-   * noreply included. Default 1 MiB, memcached's default item size; raise it with the server's `-I`.
+   * memcached's item size limit (`-I`) in bytes: set it to the server's. Default 1 MiB, memcached's
+   * default. memcached counts the key and 63 bytes of item overhead against it too, so a value over
+   * `maxValueSize` - key bytes (prefix included) - 63 is refused before anything is written, noreply
+   * included: the server would refuse it and delete the value already stored under the key.
    */
   readonly maxValueSize?: number;
   /** Largest value size a server reply may declare; checked before any buffer is allocated. Default 128 MiB. */
