@@ -3,6 +3,7 @@ import type { SchedulerLike } from 'rxjs';
 import { MemcacheIllegalInputError } from '../errors.js';
 import type { Key } from '../protocol/keys.js';
 import { wirePrefix } from '../protocol/keys.js';
+import { Credentials } from '../secret.js';
 import type { Deserializer, Serde, Serializer } from '../serde/types.js';
 
 /**
@@ -60,7 +61,8 @@ export interface ClientOptions<V> {
   /**
    * memcached's ASCII authentication (`memcached -Y authfile`): sent first on every new connection, never
    * as noreply. Rejected credentials fail the connection's commands with `MemcacheAuthError`. Neither
-   * part may contain whitespace (memcached's token format).
+   * part may contain whitespace (memcached's token format). The password never appears when a client
+   * is printed (`util.inspect`, `JSON.stringify`), nor in errors, events or traces.
    */
   readonly auth?: { readonly username: string; readonly password: string };
   /**
@@ -88,7 +90,8 @@ export interface ResolvedOptions {
   readonly maxQueue: number;
   readonly maxValueSize: number;
   readonly maxResponseValueSize: number;
-  readonly auth: { readonly username: string; readonly password: string } | undefined;
+  /** Never printed: see `Credentials`. */
+  readonly auth: Credentials | undefined;
   readonly backoff: { readonly initial: number; readonly max: number };
 }
 
@@ -140,6 +143,7 @@ function keepAlive(value: boolean | number | undefined): boolean | number {
 
 // Credentials travel as `<username> <password>` in one data block, which memcached splits on
 // whitespace: neither part may contain any (the server answers "bad authentication token format").
+// Kept as `Credentials`, so printing the client or its options never shows the password.
 function credentials(auth: ClientOptions<unknown>['auth']): ResolvedOptions['auth'] {
   if (auth === undefined) return undefined;
   const { username, password } = auth;
@@ -147,5 +151,5 @@ function credentials(auth: ClientOptions<unknown>['auth']): ResolvedOptions['aut
   if (!valid(username) || !valid(password)) {
     throw new MemcacheIllegalInputError('auth needs a username and a password, both non-empty and without whitespace');
   }
-  return { username, password };
+  return new Credentials(username, password);
 }

@@ -2,6 +2,7 @@ import { MemcacheError } from '../errors.js';
 import type { ValueFrame } from '../protocol/frames.js';
 import { parseU64 } from '../protocol/numbers.js';
 import type { Request } from '../protocol/request.js';
+import { SecretBytes } from '../secret.js';
 import { LineReader, LinesReader, RawReader, StatsReader, ValuesReader } from './readers.js';
 
 /**
@@ -180,7 +181,8 @@ function lineCommand<T>(name: string, line: string, noreply: boolean, noreplyVal
  * `<username> <password>`; STORED means authenticated. Never noreply: the answer is the whole point.
  */
 export function authenticate(username: string, password: string): Request<boolean> {
-  const payload = Buffer.from(`${username} ${password}`, 'utf8');
+  // Held by every new connection's queue: SecretBytes keep the password out of any printout.
+  const payload = new SecretBytes(Buffer.from(`${username} ${password}`, 'utf8'));
   return {
     name: 'auth',
     parts: [`set auth 0 0 ${payload.length}\r\n`, payload, '\r\n'],
