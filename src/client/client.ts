@@ -2,7 +2,8 @@ import * as wire from '../commands/definitions.js';
 import type { StatValue } from '../commands/readers.js';
 import { statsObject } from '../commands/stats.js';
 import { MemcacheError, MemcacheIllegalInputError, MemcacheSerdeError, MemcacheUnexpectedCloseError } from '../errors.js';
-import { describeKey, isWellFormed } from '../protocol/keys.js';
+import { describeKey } from '../protocol/keys.js';
+import { rawLine } from '../protocol/raw-line.js';
 import type { ValueFrame } from '../protocol/frames.js';
 import type { Key } from '../protocol/keys.js';
 import { checkCasToken, checkCount, checkDelta, checkExpire, checkFlags, checkFlushDelay, ITEM_OVERHEAD } from '../protocol/numbers.js';
@@ -290,23 +291,4 @@ export class Client<V = DefaultValue> extends ClientCore<V> {
       miss: () => new Map(),
     });
   }
-}
-
-/** The bytes of a raw command line, or MemcacheIllegalInputError when they would not stay one line. */
-function rawLine(command: string | Uint8Array, utf8: boolean): Uint8Array {
-  if (typeof command === 'string') {
-    // latin1 would silently keep only the low byte of a wider char; UTF-8 would turn a lone surrogate into U+FFFD.
-    if (utf8 ? !isWellFormed(command) : /[^\x00-\xff]/.test(command)) {
-      throw new MemcacheIllegalInputError(
-        `rawCommand ${describeKey(command)}: ${utf8 ? 'contains a lone UTF-16 surrogate' : 'characters above U+00FF need allowUnicodeKeys'}`,
-      );
-    }
-  } else if (!(command instanceof Uint8Array)) {
-    throw new MemcacheIllegalInputError('rawCommand needs a string or a Uint8Array');
-  }
-  const line = typeof command === 'string' ? Buffer.from(command, utf8 ? 'utf8' : 'latin1') : command;
-  if (line.includes(0x0d) || line.includes(0x0a)) {
-    throw new MemcacheIllegalInputError(`rawCommand ${describeKey(command)}: CR and LF are not allowed inside the line`);
-  }
-  return line;
 }
