@@ -86,16 +86,19 @@ export class Connection {
   private closing = false;
   private closed = false;
   private readonly closeWaiters: Array<() => void> = [];
+  /** What the queue learned while reading a frame, for the owner to hear after it. */
+  private readonly notices: Array<() => void> = [];
 
   constructor(private readonly settings: ConnectionSettings) {
     const { scheduler, label } = settings;
     this.queue = new CommandQueue(
       settings.maxPipeline,
       {
+        // Heard while a frame is being read: told once the queue is consistent again (see onFrame).
         noreplyError: (frame) => {
-          if (frame.kind === 'error') settings.onNoreplyError(settings.toError(frame));
+          if (frame.kind === 'error') this.notices.push(() => settings.onNoreplyError(settings.toError(frame)));
         },
-        unsupported: settings.onSentinelUnsupported,
+        unsupported: (error) => this.notices.push(() => settings.onSentinelUnsupported(error)),
       },
       label,
       settings.noreplySentinel,
@@ -230,6 +233,7 @@ export class Connection {
       done = this.queue.deliver(frame);
     } catch (error) {
       this.drop(error instanceof MemcacheError ? error : toConnectionError(error, 'reply handling failed'));
+      for (const notice of this.notices.splice(0)) notice();
       return;
     }
     if (frame.kind === 'error') this.lastServerError = frame.line.toString('latin1');
@@ -237,7 +241,8 @@ export class Connection {
       this.served = true;
       this.gate.up();
     }
-    // The queue is consistent before the subscriber hears: it may issue new commands right away.
+    // The queue is consistent before anyone hears: they may issue new commands right away.
+    for (const notice of this.notices.splice(0)) notice();
     done?.settle();
     if (this.queue.writable) this.writes.soon();
     else if (this.closing && !this.queue.busy) this.finishClose();
