@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Client, MemcacheError } from '../../src/index.js';
 import { recovers, stoppedNotifications, watchUnhandled } from '../support/fault-harness.js';
 import { startClosingServer, type ClosingServer } from '../support/fake-server.js';
-import { rawExchange, startMemcached } from '../support/memcached.js';
+import { startMemcached } from '../support/memcached.js';
 
 // A server that accepts each connection and closes it at once (issue 9, A.3): memcached at its
 // connection limit does this, after `ERROR Too many open connections`. The connection "worked", but
@@ -67,8 +67,14 @@ interface Verdict {
 
 const CLEAN: Verdict = { values: 0, untyped: 0, tooManyConnections: false, silentOnWhatTheServerSaid: false };
 
-function verdict(fired: Fired, connections: number, serverSaid?: string): Verdict {
-  const silent = serverSaid === undefined ? [] : fired.errors.filter((e) => !says(e, serverSaid));
+/**
+ * `serverSaid`: the words every error must carry; `orLost`: what an error may carry instead when
+ * the words never reached the client (they still must have reached it at least once).
+ */
+function verdict(fired: Fired, connections: number, serverSaid?: string, orLost?: string): Verdict {
+  const carries = (e: unknown): boolean => serverSaid === undefined || says(e, serverSaid) || (orLost !== undefined && says(e, orLost));
+  const silent = fired.errors.filter((e) => !carries(e));
+  if (serverSaid !== undefined && !fired.errors.some((e) => says(e, serverSaid))) silent.push(new Error(`no error says "${serverSaid}"`));
   return {
     values: fired.values,
     untyped: fired.errors.filter((e) => !(e instanceof MemcacheError)).length,
@@ -142,13 +148,30 @@ async function hogAll(port: number): Promise<Socket[]> {
 }
 
 /**
+ * `stats`, then `quit` on a connection of its own. memcached closes it itself, so by the time this
+ * resolves the slot is free again (a client-side close is noticed by memcached a moment later, and a
+ * connection made in that moment would be refused).
+ */
+function statsThenQuit(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let text = '';
+    socket.setTimeout(5000, () => socket.destroy());
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => void (text += chunk.toString('latin1')));
+    socket.on('close', () => resolve(text));
+    socket.write('stats\r\nquit\r\n');
+  });
+}
+
+/**
  * memcached's `rejected_connections`, read as soon as a slot is free (memcached frees one a moment
- * after its client closes), less the reads it refused on the way: those are ours, not the client's.
+ * after a hog closes), less the reads it refused on the way: those are ours, not the client's.
  */
 async function rejectedSoFar(port: number): Promise<number> {
   for (let refused = 0; refused < 100; refused++) {
-    const stats = await rawExchange(port, '127.0.0.1', 'stats\r\n', 'END\r\n').catch(() => undefined);
-    if (stats !== undefined) return Number(/STAT rejected_connections (\d+)/.exec(stats)?.[1]) - refused;
+    const stats = await statsThenQuit(port);
+    if (stats.includes('END\r\n')) return Number(/STAT rejected_connections (\d+)/.exec(stats)?.[1]) - refused;
     await sleep(10);
   }
   throw new Error('memcached kept refusing the stats connection');
@@ -169,7 +192,9 @@ describe('a REAL memcached at its connection limit (-c 24)', () => {
       hogs.pop()?.destroy();
       const rejected = (await rejectedSoFar(limited.port)) - before - 1;
       console.log(`memcached -c 24: ${fired.issued} gets, ${rejected} connections rejected, ${JSON.stringify(byClass(fired.errors))}`);
-      expect(verdict(fired, rejected, LIMIT_MESSAGE)).toEqual(CLEAN);
+      // memcached closes with our request unread in its socket, so the kernel may send a reset that
+      // overtakes its ERROR line: then the words are lost on the wire, and the reset is all there is.
+      expect(verdict(fired, rejected, LIMIT_MESSAGE, 'ECONNRESET')).toEqual(CLEAN);
       expect(rejected).toBeGreaterThan(0);
       for (const hog of hogs.splice(0)) hog.destroy();
       expect(await recovers(client, BACKOFF.max + 2000)).toBe(true);
