@@ -152,7 +152,12 @@ export class HashClientCore<V> {
           return undefined;
         }
         if (target instanceof MemcacheError) unroutable.push({ keys: [key], error: target });
-        else shares.set(target.node, [...(shares.get(target.node) ?? []), key]);
+        else {
+          // Appending in place: copying the share per key made 100,000 keys take 30 s.
+          const share = shares.get(target.node);
+          if (share === undefined) shares.set(target.node, [key]);
+          else share.push(key);
+        }
       }
       const work: Array<Share<K, R>> = [...shares].map(([node, ks]) => ({
         keys: ks,

@@ -50,6 +50,22 @@ describe('HashClient routing and fan-out', () => {
     expect((await cluster.getMany(keys.slice(0, 10))).size).toBe(0);
   });
 
+  it('100,000 keys: each stored on its own server, every value read back', async () => {
+    cluster = new HashClient(await start(3), { timeout: 20_000 });
+    const keys = Array.from({ length: 100_000 }, (_, i) => `big:${i}`);
+    expect(await cluster.setMany(keys.map((k) => [k, k.slice(4)] as const), reply)).toEqual([]);
+    const all = await cluster.getMany(keys);
+    expect(all.size).toBe(keys.length);
+    expect(keys.filter((k) => all.get(k) !== k.slice(4))).toEqual([]);
+    const routed = new Map<string, number>();
+    for (const key of keys) {
+      const owner = cluster.serverFor(key) as string;
+      routed.set(owner, (routed.get(owner) ?? 0) + 1);
+    }
+    const stored = new Map([...(await cluster.stats())].map(([name, s]) => [name, s['curr_items']]));
+    expect(stored).toEqual(routed);
+  });
+
   it('per-server commands answer per server; routed pairs keep related keys together', async () => {
     cluster = new HashClient(await start(3));
     const versions = await cluster.version();
