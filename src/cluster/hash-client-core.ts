@@ -1,4 +1,4 @@
-import { asyncScheduler, combineLatest, isObservable, map, merge, of, switchMap, type Observable, type Subscription } from 'rxjs';
+import { asyncScheduler, BehaviorSubject, combineLatest, filter, isObservable, map, merge, of, switchMap, type Observable, type Subscription } from 'rxjs';
 import type { ClientEvent, ClientMetrics } from '../client/telemetry.js';
 import { Command, type Sink } from '../client/command.js';
 import type { Client } from '../client/client.js';
@@ -12,6 +12,7 @@ import { ketamaHasher } from './ketama.js';
 import { Membership, type WeightedServer } from './membership.js';
 import { rendezvousHasher } from './rendezvous.js';
 import { ringOf, type RingState } from './ring.js';
+import { followServers, type MembershipEvent } from './server-list.js';
 import type { ServerHealth } from './server-health.js';
 import type { ServerNode } from './server-node.js';
 
@@ -53,6 +54,8 @@ export class HashClientCore<V> {
   protected readonly ignoreExc: boolean;
   private readonly keyRules: { readonly prefix: string; readonly allowUnicodeKeys: boolean };
   private closing: Promise<void> | undefined;
+  /** The problem with the `servers` Observable that is still outstanding (cleared by a good list). */
+  private readonly listProblem = new BehaviorSubject<MembershipEvent | undefined>(undefined);
 
   /** Every server's health, keyed by `host:port` (or socket path); emits on every change. */
   readonly health$: Observable<ReadonlyMap<string, ServerHealth>>;
@@ -61,8 +64,12 @@ export class HashClientCore<V> {
    * server's health and the membership; emits only when the set of live servers changes.
    */
   readonly ring$: Observable<ClusterRing>;
-  /** Every server's command outcomes and connection changes, merged (each event names its server). */
-  readonly events$: Observable<ClientEvent>;
+  /**
+   * Every server's command outcomes and connection changes, merged (each event names its server), and
+   * problems with the `servers` Observable (`MembershipEvent`). A problem that is still outstanding (no
+   * good list since) is replayed to each new subscriber first.
+   */
+  readonly events$: Observable<ClientEvent | MembershipEvent>;
   /** Per-server counters (see `Client.metrics$`), keyed by server name, after every event. */
   readonly metrics$: Observable<ReadonlyMap<string, ClientMetrics>>;
 
@@ -82,14 +89,17 @@ export class HashClientCore<V> {
     const rings = ringOf(this.members.members$, pickHasher(options.hasher));
     this.health$ = this.members.health$;
     const members$ = this.members.members$;
-    this.events$ = members$.pipe(switchMap((nodes) => merge(...nodes.map((n) => n.client.events$))));
+    this.events$ = merge(
+      this.listProblem.pipe(filter((p): p is MembershipEvent => p !== undefined)),
+      members$.pipe(switchMap((nodes) => merge(...nodes.map((n) => n.client.events$)))),
+    );
     this.metrics$ = members$.pipe(
       switchMap((nodes) => (nodes.length === 0 ? of([]) : combineLatest(nodes.map((n) => n.client.metrics$)))),
       map((all) => new Map(all.map((m) => [m.server, m]))),
     );
     this.ring$ = rings.pipe(map((s) => ({ servers: s.live.map((n) => n.name), nodeFor: (key: RoutedKey) => s.ring.nodeFor(split(key)[0]) })));
     this.subscriptions.push(rings.subscribe((s) => (this.state = s)));
-    if (isObservable(servers)) this.subscriptions.push(servers.subscribe((list) => this.members.apply(list)));
+    if (isObservable(servers)) this.subscriptions.push(followServers(servers, this.members, (p) => this.listProblem.next(p)));
     else this.members.apply(servers);
   }
 
@@ -104,6 +114,7 @@ export class HashClientCore<V> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       for (const s of this.subscriptions.splice(0)) s.unsubscribe();
+      this.listProblem.complete();
       await this.members.close();
     })();
     return this.closing;

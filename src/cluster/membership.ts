@@ -39,6 +39,11 @@ export class Membership<V> {
     return this.subject.getValue();
   }
 
+  /** The current servers' names, in configuration order. */
+  get names(): readonly string[] {
+    return this.current.map((n) => n.name);
+  }
+
   /** Validates the whole list first, so a bad entry changes nothing. */
   apply(list: readonly WeightedServer[]): void {
     const wanted = list.map(normalize);

@@ -1,10 +1,12 @@
-import { BehaviorSubject, filter, firstValueFrom } from 'rxjs';
+import { BehaviorSubject, Subject, filter, firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   HashClient,
   MemcacheClusterError,
   MemcacheError,
+  MemcacheIllegalInputError,
   MemcacheNoServersError,
+  type MembershipEvent,
   type ServerHealth,
 } from '../../src/index.js';
 import { rawExchange, startMemcached, type MemcachedServer } from '../support/memcached.js';
@@ -182,5 +184,49 @@ describe('membership as an Observable', () => {
     expect(keys.every((k) => cluster!.serverFor(k) !== specs[0])).toBe(true);
     await cluster.set('m:1', 'x', reply);
     expect(await cluster.get('m:1')).toBe('x');
+  });
+});
+
+describe('a servers Observable that goes wrong', () => {
+  const problems = (c: HashClient): MembershipEvent[] => {
+    const seen: MembershipEvent[] = [];
+    c.events$.subscribe((e) => {
+      if (e.type === 'servers-rejected' || e.type === 'servers-failed') seen.push(e);
+    });
+    return seen;
+  };
+
+  it('an error keeps the last list and is reported on events$; the cluster keeps serving', async () => {
+    const specs = await start(2);
+    const list$ = new Subject<string[]>();
+    cluster = new HashClient(list$);
+    list$.next(specs);
+    const seen = problems(cluster);
+    const failure = new Error('discovery is down');
+    list$.error(failure);
+    expect(seen).toEqual([{ type: 'servers-failed', error: failure, servers: specs }]);
+    expect(problems(cluster)).toEqual(seen); // still outstanding: replayed to a late subscriber
+    await cluster.set('after-error', 'x', reply);
+    expect(await cluster.get('after-error')).toBe('x');
+    expect((await cluster.version()).size).toBe(2);
+  });
+
+  it('a list with an invalid spec changes nothing and is reported; the next good list applies', async () => {
+    const specs = await start(3);
+    const list$ = new BehaviorSubject<string[]>(specs.slice(0, 2));
+    cluster = new HashClient(list$);
+    const seen = problems(cluster);
+    const owners = Array.from({ length: 50 }, (_, i) => cluster!.serverFor(`k:${i}`));
+    list$.next([specs[2] as string, 'not a host:port']);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.type).toBe('servers-rejected');
+    expect(seen[0]?.error).toBeInstanceOf(MemcacheIllegalInputError);
+    expect(seen[0]?.servers).toEqual(specs.slice(0, 2));
+    expect(Array.from({ length: 50 }, (_, i) => cluster!.serverFor(`k:${i}`))).toEqual(owners);
+    expect((await cluster.version()).size).toBe(2);
+    list$.next(specs);
+    expect((await cluster.version()).size).toBe(3);
+    expect(seen).toHaveLength(1);
+    expect(problems(cluster)).toEqual([]); // a good list ends the problem: nothing replayed
   });
 });
