@@ -1,4 +1,4 @@
-import { asyncScheduler, BehaviorSubject, combineLatest, filter, isObservable, map, merge, of, switchMap, type Observable, type Subscription } from 'rxjs';
+import { asyncScheduler, BehaviorSubject, filter, isObservable, map, merge, switchMap, type Observable, type Subscription } from 'rxjs';
 import type { ClientEvent, ClientMetrics } from '../client/telemetry.js';
 import { resolveOptions, type ClientOptions } from '../client/options.js';
 import type { Endpoint, Transport } from '../connection/transport.js';
@@ -10,6 +10,8 @@ import { rendezvousHasher } from './rendezvous.js';
 import { ringOf, type RingState } from './ring.js';
 import { split, type RoutedKey } from './routed-key.js';
 import { Router } from './router.js';
+import { memberSerde, type Unreadable } from './unreadable.js';
+import { clusterMetrics } from './cluster-metrics.js';
 import { followServers, type MembershipEvent } from './server-list.js';
 import type { ServerHealth } from './server-health.js';
 import type { ServerNode } from './server-node.js';
@@ -45,12 +47,12 @@ export interface HashClientOptions<V> extends ClientOptions<V> {
  * in `HashClient`.
  */
 export class HashClientCore<V> {
-  protected readonly members: Membership<V>;
-  private state: RingState<ServerNode<V>> | undefined;
+  protected readonly members: Membership<V | Unreadable>;
+  private state: RingState<ServerNode<V | Unreadable>> | undefined;
   private readonly subscriptions: Subscription[] = [];
   private closing: Promise<void> | undefined;
   /** Runs the commands: routing, fan-out, health reports, ignoreExc. */
-  protected readonly route: Router<V>;
+  protected readonly route: Router<V | Unreadable>;
   /** The problem with the `servers` Observable that is still outstanding (cleared by a good list). */
   private readonly listProblem = new BehaviorSubject<MembershipEvent | undefined>(undefined);
 
@@ -73,7 +75,7 @@ export class HashClientCore<V> {
   constructor(servers: readonly WeightedServer[] | Observable<readonly WeightedServer[]>, options: HashClientOptions<V> = {}) {
     if ((options.usePooling as boolean | undefined) === true) throw new MemcacheIllegalInputError('usePooling is not available yet');
     const resolved = resolveOptions(options);
-    this.route = new Router<V>({
+    this.route = new Router<V | Unreadable>({
       ignoreExc: resolved.ignoreExc,
       keyRules: { prefix: resolved.prefix, allowUnicodeKeys: resolved.allowUnicodeKeys },
       ring: () => this.state,
@@ -86,7 +88,10 @@ export class HashClientCore<V> {
       scheduler: options.scheduler ?? asyncScheduler,
     };
     // Each server's client reports errors; misses for ignoreExc are decided here, per key.
-    this.members = new Membership<V>({ ...options, ignoreExc: false }, lifecycle, options.connect);
+    // The serde is settled here (see memberSerde), so the legacy functions do not travel on.
+    const { serializer: _serializer, deserializer: _deserializer, ...shared } = options;
+    const serde = memberSerde(options, resolved.ignoreExc);
+    this.members = new Membership<V | Unreadable>({ ...shared, ignoreExc: false, serde }, lifecycle, options.connect);
     const rings = ringOf(this.members.members$, pickHasher(options.hasher));
     this.health$ = this.members.health$;
     const members$ = this.members.members$;
@@ -94,10 +99,7 @@ export class HashClientCore<V> {
       this.listProblem.pipe(filter((p): p is MembershipEvent => p !== undefined)),
       members$.pipe(switchMap((nodes) => merge(...nodes.map((n) => n.client.events$)))),
     );
-    this.metrics$ = members$.pipe(
-      switchMap((nodes) => (nodes.length === 0 ? of([]) : combineLatest(nodes.map((n) => n.client.metrics$)))),
-      map((all) => new Map(all.map((m) => [m.server, m]))),
-    );
+    this.metrics$ = clusterMetrics(members$);
     this.ring$ = rings.pipe(map((s) => ({ servers: s.live.map((n) => n.name), nodeFor: (key: RoutedKey) => s.ring.nodeFor(split(key)[0]) })));
     this.subscriptions.push(rings.subscribe((s) => (this.state = s)));
     if (isObservable(servers)) this.subscriptions.push(followServers(servers, this.members, (p) => this.listProblem.next(p)));

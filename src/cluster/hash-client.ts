@@ -5,6 +5,8 @@ import type { StatValue } from '../commands/readers.js';
 import type { DefaultValue } from '../serde/default.js';
 import { HashClientCore } from './hash-client-core.js';
 import { split, type RoutedKey } from './routed-key.js';
+import type { Answered } from './router.js';
+import { isReadable, readable, readableCas, type Unreadable } from './unreadable.js';
 
 /**
  * Spreads keys over many memcached servers, with every command of `Client` (same names, same results).
@@ -55,36 +57,39 @@ export class HashClient<V = DefaultValue> extends HashClientCore<V> {
   get(key: RoutedKey): Command<V | undefined>;
   get<D>(key: RoutedKey, defaultValue: D): Command<V | D>;
   get<D>(key: RoutedKey, defaultValue?: D): Command<V | D | undefined> {
-    return this.route.one<V | D | undefined>(key, (c, k) => c.get(k, defaultValue), () => defaultValue);
+    const miss = (): D | undefined => defaultValue;
+    return this.route.one<V | D | undefined>(key, (c, k) => c.get(k, defaultValue).pipe(map((v) => readable(v, miss))), miss);
   }
 
   /** Fetch and touch. */
   gat(key: RoutedKey, expire: number): Command<V | undefined>;
   gat<D>(key: RoutedKey, expire: number, defaultValue: D): Command<V | D>;
   gat<D>(key: RoutedKey, expire: number, defaultValue?: D): Command<V | D | undefined> {
-    return this.route.one<V | D | undefined>(key, (c, k) => c.gat(k, expire, defaultValue), () => defaultValue);
+    const miss = (): D | undefined => defaultValue;
+    return this.route.one<V | D | undefined>(key, (c, k) => c.gat(k, expire, defaultValue).pipe(map((v) => readable(v, miss))), miss);
   }
 
   /** The value and its cas token, or the defaults. */
   gets<D = undefined, C = undefined>(key: RoutedKey, defaultValue?: D, casDefault?: C): Command<CasResult<V | D, C>> {
     const miss = (): CasResult<V | D, C> => ({ value: defaultValue as D, cas: casDefault as C });
-    return this.route.one(key, (c, k) => c.gets(k, defaultValue, casDefault), miss);
+    return this.route.one(key, (c, k) => c.gets(k, defaultValue, casDefault).pipe(map((r) => readableCas(r, miss))), miss);
   }
 
   /** `gets` that also resets the expiry. */
   gats<D = undefined, C = undefined>(key: RoutedKey, expire: number, defaultValue?: D, casDefault?: C): Command<CasResult<V | D, C>> {
     const miss = (): CasResult<V | D, C> => ({ value: defaultValue as D, cas: casDefault as C });
-    return this.route.one(key, (c, k) => c.gats(k, expire, defaultValue, casDefault), miss);
+    return this.route.one(key, (c, k) => c.gats(k, expire, defaultValue, casDefault).pipe(map((r) => readableCas(r, miss))), miss);
   }
 
   /** The hits, keyed by the caller's keys; servers are asked in parallel. */
   getMany<K extends RoutedKey>(keys: Iterable<K>): Command<Map<K, V>> {
-    return this.route.many([...keys], (c, ks) => c.getMany(ks), (answered) => remap(answered), true);
+    return this.route.many([...keys], (c, ks) => c.getMany(ks), (answered) => remap(answered, isReadable<V>), true);
   }
 
   /** `getMany` with cas tokens. */
   getsMany<K extends RoutedKey>(keys: Iterable<K>): Command<Map<K, CasResult<V, never>>> {
-    return this.route.many([...keys], (c, ks) => c.getsMany(ks), (answered) => remap(answered), true);
+    const read = (r: CasResult<V | Unreadable, never>): r is CasResult<V, never> => isReadable(r.value);
+    return this.route.many([...keys], (c, ks) => c.getsMany(ks), (answered) => remap(answered, read), true);
   }
 
   /**
@@ -172,13 +177,18 @@ export class HashClient<V = DefaultValue> extends HashClientCore<V> {
   }
 }
 
-/** Maps each server's results (keyed by stored keys) back to the caller's keys (plain or routed pairs). */
-function remap<K extends RoutedKey, T>(answered: ReadonlyArray<{ readonly keys: readonly K[]; readonly result: Map<unknown, T> }>): Map<K, T> {
+/**
+ * Maps each server's results (keyed by stored keys) back to the caller's keys (plain or routed pairs),
+ * leaving out items that could not be read (under ignoreExc they are misses).
+ */
+function remap<K extends RoutedKey, X, T extends X>(answered: Answered<K, Map<unknown, X>>, read: (value: X) => value is T): Map<K, T> {
   const out = new Map<K, T>();
   for (const { keys, result } of answered) {
     for (const key of keys) {
       const stored = split(key)[1];
-      if (result.has(stored)) out.set(key, result.get(stored) as T);
+      if (!result.has(stored)) continue;
+      const value = result.get(stored) as X;
+      if (read(value)) out.set(key, value);
     }
   }
   return out;
