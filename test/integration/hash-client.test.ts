@@ -28,6 +28,10 @@ const start = async (n: number): Promise<string[]> => {
 };
 const holds = async (server: MemcachedServer, key: string): Promise<boolean> =>
   (await rawExchange(server.port, '127.0.0.1', `get ${key}\r\n`, 'END\r\n')).startsWith('VALUE');
+/** Blocks this thread (no timers, no I/O) as a long synchronous task or a busy machine would. */
+const stallEventLoop = (ms: number): void => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+};
 const waitFor = (c: HashClient, name: string, state: ServerHealth['state']): Promise<unknown> =>
   firstValueFrom(c.health$.pipe(filter((all) => all.get(name)?.state === state)));
 
@@ -88,27 +92,41 @@ describe('HashClient routing and fan-out', () => {
 describe('a server dies under load and comes back', () => {
   it('every command settles, keys re-route while it is dead, and route back after it rejoins', async () => {
     const specs = await start(3);
-    cluster = new HashClient(specs, { timeout: 300, connectTimeout: 300, retryAttempts: 1, retryTimeout: 200, deadTimeout: 1500 });
+    // The victim is found dead by refused and reset connections (SIGKILL closes its sockets), never by a
+    // deadline. Short deadlines made this test flaky: a stall of the test process longer than `timeout`
+    // (600 commands issued at once on a loaded machine) failed the healthy servers' commands as timed out
+    // too, and with retryAttempts 1 that killed every server at once (MemcacheNoServersError). The stall
+    // below makes that case happen on every run; the deadlines are far beyond it.
+    cluster = new HashClient(specs, { timeout: 10_000, connectTimeout: 10_000, retryAttempts: 1, retryTimeout: 200, deadTimeout: 1500 });
     const victim = servers[1] as MemcachedServer;
     const keys = Array.from({ length: 200 }, (_, i) => `load:${i}`);
     const victimKeys = keys.filter((k) => cluster!.serverFor(k) === victim.spec);
     expect(victimKeys.length).toBeGreaterThan(10);
     const seen: string[] = [];
-    cluster.health$.subscribe((all) => seen.push(all.get(victim.spec)?.state ?? 'none'));
+    const othersDown: string[] = [];
+    cluster.health$.subscribe((all) => {
+      seen.push(all.get(victim.spec)?.state ?? 'none');
+      for (const [name, h] of all) if (name !== victim.spec && h.state !== 'up') othersDown.push(`${name} ${h.state}`);
+    });
 
     let settled = 0;
+    const failedKeys: string[] = [];
     const load = Array.from({ length: 600 }, (_, i) =>
       cluster!.set(keys[i % keys.length] as string, `v${i}`, reply).then(
         () => settled++,
         (e: unknown) => {
           expect(e).toBeInstanceOf(MemcacheError);
+          failedKeys.push(keys[i % keys.length] as string);
           settled++;
         },
       ),
     );
     process.kill(victim.pid, 'SIGKILL');
+    stallEventLoop(600);
     await Promise.all(load);
     expect(settled).toBe(600);
+    expect(failedKeys.filter((k) => !victimKeys.includes(k))).toEqual([]);
+    expect(othersDown).toEqual([]);
     await waitFor(cluster, victim.spec, 'dead');
     expect(seen).toContain('dead');
 
@@ -126,7 +144,8 @@ describe('a server dies under load and comes back', () => {
 
   it('a dead share fails as one error naming its keys, keeping the other results; ignoreExc makes them misses', async () => {
     const specs = await start(2);
-    const options = { timeout: 300, connectTimeout: 300, retryAttempts: 5, retryTimeout: 0, deadTimeout: 60_000 } as const;
+    // The stopped server refuses connections at once; the deadlines only have to spare the live one.
+    const options = { timeout: 10_000, connectTimeout: 10_000, retryAttempts: 5, retryTimeout: 0, deadTimeout: 60_000 } as const;
     cluster = new HashClient(specs, options);
     const lenient = new HashClient(specs, { ...options, ignoreExc: true });
     try {
