@@ -19,49 +19,71 @@ export interface MetricsSource {
  */
 export function clusterMetrics<M extends MetricsSource>(members$: Observable<readonly M[]>): Observable<ReadonlyMap<string, ClientMetrics>> {
   return new Observable((subscriber) => {
-    const counters = new Map<M, { subscription: Subscription | undefined; latest: ClientMetrics | undefined }>();
-    let members: readonly M[] = [];
-    let updating = false;
-    const emit = (): void => {
-      if (updating) return;
-      const out = new Map<string, ClientMetrics>();
-      for (const member of members) {
-        const latest = counters.get(member)?.latest;
-        if (latest === undefined) return; // not every member has reported yet
-        out.set(member.name, latest);
-      }
-      subscriber.next(out);
-    };
+    const counters = new MemberCounters<M>((all) => subscriber.next(all));
     const membership = members$.subscribe({
-      next: (next) => {
-        // One emission per membership change: new members report synchronously while they subscribe.
-        updating = true;
-        const kept = new Set(next);
-        for (const [member, slot] of counters) {
-          if (kept.has(member)) continue;
-          slot.subscription?.unsubscribe();
-          counters.delete(member);
-        }
-        members = next;
-        for (const member of next) {
-          if (counters.has(member)) continue;
-          const slot: { subscription: Subscription | undefined; latest: ClientMetrics | undefined } = { subscription: undefined, latest: undefined };
-          counters.set(member, slot);
-          slot.subscription = member.client.metrics$.subscribe((m) => {
-            slot.latest = m;
-            emit();
-          });
-        }
-        updating = false;
-        emit();
-      },
+      next: (members) => counters.follow(members),
       error: (error: unknown) => subscriber.error(error),
       complete: () => subscriber.complete(),
     });
     return () => {
       membership.unsubscribe();
-      for (const slot of counters.values()) slot.subscription?.unsubscribe();
-      counters.clear();
+      counters.stop();
     };
   });
+}
+
+interface Slot {
+  subscription: Subscription | undefined;
+  latest: ClientMetrics | undefined;
+}
+
+/** One subscriber's view: a subscription per member, kept across membership changes. */
+class MemberCounters<M extends MetricsSource> {
+  private readonly slots = new Map<M, Slot>();
+  private members: readonly M[] = [];
+  private following = false;
+
+  constructor(private readonly emit: (all: ReadonlyMap<string, ClientMetrics>) => void) {}
+
+  /** Takes a new member list: new members are subscribed, departed ones dropped, the rest kept. */
+  follow(members: readonly M[]): void {
+    // New members report synchronously as they are subscribed; one emission for the whole change.
+    this.following = true;
+    const kept = new Set(members);
+    for (const [member, slot] of this.slots) {
+      if (kept.has(member)) continue;
+      slot.subscription?.unsubscribe();
+      this.slots.delete(member);
+    }
+    this.members = members;
+    for (const member of members) if (!this.slots.has(member)) this.watch(member);
+    this.following = false;
+    this.report();
+  }
+
+  stop(): void {
+    for (const slot of this.slots.values()) slot.subscription?.unsubscribe();
+    this.slots.clear();
+  }
+
+  private watch(member: M): void {
+    const slot: Slot = { subscription: undefined, latest: undefined };
+    this.slots.set(member, slot);
+    slot.subscription = member.client.metrics$.subscribe((metrics) => {
+      slot.latest = metrics;
+      this.report();
+    });
+  }
+
+  /** Emits the map once every member has reported. */
+  private report(): void {
+    if (this.following) return;
+    const all = new Map<string, ClientMetrics>();
+    for (const member of this.members) {
+      const latest = this.slots.get(member)?.latest;
+      if (latest === undefined) return;
+      all.set(member.name, latest);
+    }
+    this.emit(all);
+  }
 }
