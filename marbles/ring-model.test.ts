@@ -22,7 +22,7 @@ describe('the ring under random membership and health changes', () => {
     it(`matches the model after every step (${label})`, () => {
       fc.assert(
         fc.property(setups, fc.commands(steps, { maxCommands: 30, size: 'max' }), (setup, program) => runProgram(setup, hasher, program)),
-        { numRuns: Number(process.env['RING_RUNS'] ?? 80) },
+        { numRuns: Number(process.env['RING_RUNS'] ?? 60) },
       );
     });
   }
