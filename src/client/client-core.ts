@@ -148,7 +148,8 @@ export class ClientCore<V> {
       const observe = this.observe(request);
       const fail = (error: unknown): void => {
         observe?.(error);
-        if (miss !== undefined && !(error instanceof MemcacheIllegalInputError)) {
+        // A closed client and bad input are the caller's doing, not a cache failure: never a miss.
+        if (miss !== undefined && !(error instanceof MemcacheIllegalInputError) && !(error instanceof MemcacheClosedError)) {
           subscriber.next(miss());
           subscriber.complete();
         } else subscriber.error(error);

@@ -296,7 +296,7 @@ export class Connection {
   private detach(error: MemcacheError): Carried {
     const link = this.link;
     const now = this.settings.scheduler.now();
-    if (link !== undefined) this.gate.lost(this.served, this.connected, error, now);
+    if (link !== undefined) this.gate.lost(this.served, this.connected, error, now, this.lastServerError);
     this.link = undefined;
     this.writer = undefined;
     this.writes.detach();

@@ -13,6 +13,12 @@ export class ReconnectGate {
   private failures = 0;
   private retryAt = Number.NEGATIVE_INFINITY;
   private lastError: MemcacheError | undefined;
+  /**
+   * The last error line a failing server sent. Kept across attempts: at its connection limit memcached
+   * writes `ERROR Too many open connections` and closes, and the reset that follows can overtake the line,
+   * so a later attempt may see only `ECONNRESET`.
+   */
+  private lastWords: string | undefined;
 
   constructor(
     private readonly label: string,
@@ -23,22 +29,26 @@ export class ReconnectGate {
   refusal(now: number): MemcacheError | undefined {
     const wait = this.retryAt - now;
     if (wait <= 0) return undefined;
-    const why = this.lastError === undefined ? '' : ` (last attempt: ${this.lastError.message})`;
+    const words = this.lastWords === undefined || this.lastError?.message.includes(this.lastWords) === true ? '' : `; the server last said "${this.lastWords}"`;
+    const why = this.lastError === undefined ? '' : ` (last attempt: ${this.lastError.message}${words})`;
     return new MemcacheConnectionError(`reconnecting to ${this.label} in ${Math.ceil(wait)} ms${why}`, { cause: this.lastError });
   }
 
   /** The connection served a reply. */
   up(): void {
     this.failures = 0;
+    this.lastWords = undefined;
     this.retryAt = Number.NEGATIVE_INFINITY;
   }
 
   /**
    * The connection was lost: `served` when it had answered (a dropped connection), else `connected`
-   * when the server accepted it before closing it or failing its handshake.
+   * when the server accepted it before closing it or failing its handshake; `said` is the last error line
+   * it sent, if any.
    */
-  lost(served: boolean, connected: boolean, error: MemcacheError, now: number): void {
+  lost(served: boolean, connected: boolean, error: MemcacheError, now: number, said?: string): void {
     this.lastError = error;
+    if (said !== undefined) this.lastWords = said;
     if (served) {
       this.failures = 0;
       this.retryAt = Number.NEGATIVE_INFINITY;

@@ -106,6 +106,8 @@ describe('unreachable server', () => {
     await expect(client.set('k', 'v', reply)).rejects.toBeInstanceOf(MemcacheConnectionError);
     await expect(client.get('bad key')).rejects.toBeInstanceOf(MemcacheIllegalInputError);
     await client.close();
+    // A closed client is the caller's mistake, not a cache failure: never turned into a miss.
+    await expect(client.get('k', 'dflt')).rejects.toBeInstanceOf(MemcacheClosedError);
   });
 });
 
