@@ -20,6 +20,11 @@ export interface Entry {
   /** Request bytes, counted against the queue's byte bound while the command waits to be written. */
   readonly size: number;
   /**
+   * Part of one connection's set-up (the handshake): never counted against the queue's bounds, and
+   * dropped with that connection if it was not written (the next connection brings its own).
+   */
+  readonly perLink?: true;
+  /**
    * Absolute time (scheduler clock) after which the command fails with a timeout; once expired, the
    * time by which its late reply must have been read.
    */
@@ -111,15 +116,13 @@ export class CommandQueue {
 
   push(entry: Entry): void {
     this.toWrite.push(entry);
-    this.waiting++;
-    this.bytes += entry.size;
+    this.enqueue(entry);
   }
 
   /** Puts a command ahead of everything queued (authentication goes first on a new connection). */
   pushFront(entry: Entry): void {
     this.toWrite.unshift(entry);
-    this.waiting++;
-    this.bytes += entry.size;
+    this.enqueue(entry);
   }
 
   /**
@@ -250,6 +253,8 @@ export class CommandQueue {
     if (all) {
       this.waiting = 0;
       this.bytes = 0;
+    } else {
+      for (const entry of this.toWrite) if (entry.perLink === true && entry.state === 'queued') entry.state = 'cancelled';
     }
     for (const entry of lists) {
       if (entry.state === 'queued' || entry.state === 'written') {
@@ -270,7 +275,14 @@ export class CommandQueue {
     return head !== undefined && head.state === 'expired' && head.mark === received;
   }
 
+  private enqueue(entry: Entry): void {
+    if (entry.perLink === true) return;
+    this.waiting++;
+    this.bytes += entry.size;
+  }
+
   private unqueue(entry: Entry): void {
+    if (entry.perLink === true) return;
     this.waiting--;
     this.bytes -= entry.size;
   }

@@ -26,6 +26,7 @@ export function handshakeEntry(
     parts: handshake.parts,
     reader,
     size: 0,
+    perLink: true,
     deadline,
     state: 'queued',
     writtenAt: 0,
