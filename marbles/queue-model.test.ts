@@ -1,0 +1,113 @@
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CallKind } from '../test/model/fake-memcached.js';
+import { QueueRig, TIMEOUT, type CallSpec, type RigSetup } from '../test/model/queue-rig.js';
+import { createTestScheduler } from './helpers/observable-matcher.js';
+
+// Model-based test of the pipelined command queue (issue 9, B), on a fake transport in virtual time:
+// random steps issue calls (some from inside other calls' subscribers), deliver the owed reply bytes
+// in random pieces, let time pass, unsubscribe, and kill the connection. Invariants: every call
+// settles exactly once and in time, with its own reply (or a typed error it can explain); nothing is
+// written after its deadline, after its unsubscribe, twice, or out of subscription order; a
+// cancelled call never settles; close() leaves no timer and no socket.
+// Reproduce: QUEUE_SEED=<seed> [QUEUE_PATH=<path>] [QUEUE_RUNS=<n>] npx vitest run marbles/queue-model.test.ts
+
+const RUNS = Number(process.env['QUEUE_RUNS'] ?? 300);
+const SEED = Number(process.env['QUEUE_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
+const PATH = process.env['QUEUE_PATH'];
+const totals = { programs: 0, steps: 0, calls: 0 };
+
+afterAll(() => {
+  console.log(`queue model: ${totals.programs} programs, ${totals.steps} steps, ${totals.calls} calls (QUEUE_SEED=${SEED})`);
+});
+
+type Step = fc.Command<object, QueueRig>;
+
+/** A step that always applies; it fails as soon as the rig has seen a broken rule. */
+function step(label: string, act: (rig: QueueRig) => void): Step {
+  return {
+    check: () => true,
+    run: (_model, rig) => {
+      act(rig);
+      totals.steps++;
+      if (rig.violations.length > 0) throw new Error(rig.violations.join('\n'));
+    },
+    toString: () => label,
+  };
+}
+
+const kinds: fc.Arbitrary<CallKind> = fc.constantFrom('get', 'getMany', 'set', 'setNoreply', 'setLarge', 'setLargeNoreply', 'delete', 'deleteNoreply');
+const spec: fc.Arbitrary<CallSpec> = fc.letrec<{ spec: CallSpec }>((tie) => ({
+  spec: fc.record(
+    { kind: kinds, child: fc.option(fc.record({ on: fc.constantFrom('next' as const, 'complete' as const, 'error' as const), spec: tie('spec') }), { nil: undefined, depthSize: 'small' }) },
+    { requiredKeys: ['kind'] },
+  ),
+})).spec;
+
+const describeSpec = (s: CallSpec): string => (s.child === undefined ? s.kind : `${s.kind} {${s.child.on}: ${describeSpec(s.child.spec)}}`);
+
+const steps: Array<fc.Arbitrary<Step>> = [
+  spec.map((s) => step(`issue ${describeSpec(s)}`, (rig) => rig.issue(s))),
+  fc.tuple(fc.oneof(fc.integer({ min: 1, max: 60 }), fc.constant('all' as const)), fc.integer({ min: 1, max: 4 })).map(([bytes, pieces]) =>
+    step(`deliver ${bytes} bytes in ${pieces}`, (rig) => rig.deliver(bytes, pieces)),
+  ),
+  fc.constantFrom(0, 1, 10, 400, TIMEOUT - 1, TIMEOUT, TIMEOUT + 500).map((ms) => step(`advance ${ms} ms`, (rig) => rig.advance(ms))),
+  fc.nat(20).map((k) => step(`cancel waiting call ${k}`, (rig) => rig.cancel(k))),
+  fc.constantFrom('reset' as const, 'close' as const).map((how) => step(`server ${how}s the connection`, (rig) => rig.drop(how))),
+];
+
+const setups: fc.Arbitrary<RigSetup> = fc.record({ maxPipeline: fc.constantFrom(1, 2, 1000), connectAfter: fc.constantFrom<RigSetup['connectAfter']>('sync', 'sync', 7) });
+
+/** Lets the server answer everything and time pass until every call has settled (or plainly never will). */
+function settleAll(rig: QueueRig): void {
+  for (let round = 0; round < 12 && rig.calls.some((c) => c.state === 'pending'); round++) {
+    rig.deliver('all', 1);
+    rig.advance(round < 4 ? 0 : TIMEOUT / 2);
+  }
+  for (const call of rig.calls) if (call.state === 'pending') rig.violations.push(`#${call.id} ${call.kind}: never settled (hung)`);
+}
+
+/** close() with nothing owed: every socket goes, no timer stays behind, and later calls fail as closed. */
+function closeAndCheck(rig: QueueRig): void {
+  void rig.client.close();
+  for (let round = 0; round < 6 && rig.fake.connections.some((_, n) => rig.isOpen(n)); round++) {
+    rig.deliver('all', 1);
+    rig.advance(round === 0 ? 0 : TIMEOUT);
+  }
+  rig.closing = true;
+  rig.fake.connections.forEach((_, n) => {
+    if (rig.isOpen(n)) rig.violations.push(`connection ${n} still open after close()`);
+  });
+  if (rig.scheduler.actions.length > 0) rig.violations.push(`${rig.scheduler.actions.length} timer(s) left after close()`);
+  const settled = rig.calls.filter((c) => c.state === 'settled').length;
+  if (rig.commandEvents !== settled) rig.violations.push(`events$ reported ${rig.commandEvents} outcomes for ${settled} settled calls: a cancelled call settled`);
+  const stray = rig.strayNoreplyErrors();
+  if (stray.length > 0 || rig.noreplyErrors.length > rig.noreplyErrorsSent()) {
+    rig.violations.push(`noreplyErrors$ got ${rig.noreplyErrors.length} errors (${stray.length} not from a noreply command) for ${rig.noreplyErrorsSent()} sent`);
+  }
+}
+
+describe('command queue against a model, in virtual time', () => {
+  it(`${RUNS} random step sequences keep every invariant`, () => {
+    console.log(`QUEUE_SEED=${SEED}`);
+    fc.assert(
+      fc.property(setups, fc.commands(steps, { maxCommands: 60, size: 'large' }), (setup, commands) => {
+        const scheduler = createTestScheduler();
+        scheduler.run(() => {
+          const rig = new QueueRig(scheduler, setup);
+          try {
+            fc.modelRun(() => ({ model: {}, real: rig }), commands);
+            settleAll(rig);
+            closeAndCheck(rig);
+          } finally {
+            rig.dispose();
+          }
+          totals.programs++;
+          totals.calls += rig.calls.length;
+          expect(rig.violations).toEqual([]);
+        });
+      }),
+      { numRuns: RUNS, seed: SEED, ...(PATH === undefined ? {} : { path: PATH }) },
+    );
+  }, 300_000);
+});
