@@ -1,6 +1,6 @@
 import { NEVER, concat, interval, map, of, retry } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { Client, MemcacheTimeoutError } from '../src/index.js';
+import { Client, MemcacheConnectionError, MemcacheTimeoutError } from '../src/index.js';
 import { createFakeTransport, serve } from './fake-transport.js';
 import { bytes, createTestScheduler } from './helpers/observable-matcher.js';
 
@@ -13,7 +13,9 @@ const TIMEOUT = 1000;
 const CONNECT_TIMEOUT = 500;
 const OPTIONS = { timeout: TIMEOUT, connectTimeout: CONNECT_TIMEOUT };
 const noReply = new MemcacheTimeoutError(`no reply from ${SERVER} within 1000 ms`);
-const silent = new MemcacheTimeoutError(`${SERVER} sent nothing for 1000 ms; connection dropped`);
+// Commands written on a connection dropped for silence fail with a connection error, not a timeout:
+// their own timeout has not passed.
+const silent = new MemcacheConnectionError(`${SERVER} sent nothing for 1000 ms; connection dropped`);
 const states = { d: 'down', c: 'connecting', u: 'up' };
 
 function chunks(map: Record<string, string>): Record<string, Buffer> {

@@ -216,11 +216,13 @@ export class ClientCore<V> {
       noreplySentinel: this.opts.noreplySentinel,
       parserLimits: { ...DEFAULT_PARSER_LIMITS, maxValueLength: this.opts.maxResponseValueSize },
       maxQueue: this.opts.maxQueue,
+      maxQueueBytes: this.opts.maxQueueBytes,
       backoff: exponentialBackoff(this.opts.backoff.initial, this.opts.backoff.max),
       ...(this.handshake === undefined ? {} : { handshake: this.handshake }),
       scheduler: this.scheduler,
       flushScheduler: asapScheduler,
       onNoreplyError: (error) => this.noreplyErrorSubject.next(error),
+      onSentinelUnsupported: (error) => this.noreplyErrorSubject.next(error),
       toError: errorFromFrame,
       // A retired connection still reports its last "down" unless a newer one has taken over.
       onHealth: (health) => {

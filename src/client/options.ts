@@ -46,8 +46,18 @@ export interface ClientOptions<V> {
    * behind a proxy that does not know `mn` (twemproxy); such proxies swallow noreply errors themselves.
    */
   readonly noreplySentinel?: boolean;
-  /** Most commands waiting to be written per connection; beyond it commands fail fast with `MemcacheQueueFullError`. Default 10000. */
+  /**
+   * Most commands waiting to be written per connection (beyond the `maxPipeline` in flight); beyond it
+   * commands fail fast with `MemcacheQueueFullError`. Default 1,000,000: bulk code such as
+   * `Promise.all` over 100,000 gets never meets it; `maxQueueBytes` is what bounds memory.
+   */
   readonly maxQueue?: number;
+  /**
+   * Most request bytes (command lines and values) waiting to be written per connection; a command that
+   * would exceed it fails fast with `MemcacheQueueFullError` (a command arriving at an empty queue is
+   * always taken). Default 64 MiB. With a silent server, waiting commands also fail after `timeout`.
+   */
+  readonly maxQueueBytes?: number;
   /**
    * Largest serialized value `set` and friends will send (bytes), checked before anything is written,
    * noreply included. Default 1 MiB, memcached's default item size; raise it with the server's `-I`.
@@ -84,6 +94,7 @@ export interface ResolvedOptions {
   readonly maxPipeline: number;
   readonly noreplySentinel: boolean;
   readonly maxQueue: number;
+  readonly maxQueueBytes: number;
   readonly maxValueSize: number;
   readonly maxResponseValueSize: number;
   readonly auth: { readonly username: string; readonly password: string } | undefined;
@@ -105,7 +116,8 @@ export function resolveOptions<V>(options: ClientOptions<V>): ResolvedOptions {
     tls: options.tls,
     maxPipeline: whole(options.maxPipeline, 1000, 'maxPipeline'),
     noreplySentinel: options.noreplySentinel ?? true,
-    maxQueue: whole(options.maxQueue, 10_000, 'maxQueue'),
+    maxQueue: whole(options.maxQueue, 1_000_000, 'maxQueue'),
+    maxQueueBytes: whole(options.maxQueueBytes, 64 * 1024 * 1024, 'maxQueueBytes'),
     maxValueSize: whole(options.maxValueSize, 1024 * 1024, 'maxValueSize'),
     maxResponseValueSize: whole(options.maxResponseValueSize, 128 * 1024 * 1024, 'maxResponseValueSize'),
     auth: credentials(options.auth),

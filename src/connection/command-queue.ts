@@ -1,7 +1,9 @@
-import { MemcacheUnknownError, type MemcacheError } from '../errors.js';
-import type { Frame } from '../protocol/frames.js';
+import type { MemcacheError } from '../errors.js';
 import type { ReplyReader, WirePart } from '../protocol/request.js';
+import type { Frame } from '../protocol/frames.js';
+import { MemcacheUnknownError } from '../errors.js';
 import { Fifo } from './fifo.js';
+import { SENTINEL_BYTES, SentinelReader, type SentinelEvents } from './sentinel.js';
 
 /**
  * One command on one connection, from enqueue to settlement.
@@ -15,9 +17,11 @@ export interface Entry {
   readonly parts: readonly WirePart[];
   /** Undefined for noreply commands, which settle once written. */
   readonly reader: ReplyReader<unknown> | undefined;
+  /** Request bytes, counted against the queue's byte bound while the command waits to be written. */
+  readonly size: number;
   /**
-   * Absolute time (scheduler clock) after which the command fails with a timeout; once expired, when
-   * the connection is next checked for progress.
+   * Absolute time (scheduler clock) after which the command fails with a timeout; once expired, the
+   * time by which its late reply must have been read.
    */
   deadline: number;
   /**
@@ -25,53 +29,56 @@ export interface Entry {
    * (unsubscribed after writing, reply still owed), expired (deadline passed, reply still owed).
    */
   state: 'queued' | 'written' | 'detached' | 'expired' | 'cancelled' | 'done';
-  /** How many chunks the connection had received when this command was written (or last checked). */
+  /** When it was written (scheduler clock). */
+  writtenAt: number;
+  /** How many chunks the connection had received when it was written: none since means silence. */
   mark: number;
   /** Called once the reply is complete (or, for noreply, once written). */
   settle(): void;
   fail(error: MemcacheError): void;
 }
 
-// memcached answers `mn` (meta no-op, ≥ 1.5.19) with `MN`: placed after a run of noreply commands it marks
-// where their (normally absent) error replies end, so an error they provoke can never be read as the
-// reply of a later command.
-const SENTINEL_BYTES = 'mn\r\n';
-
-class SentinelReader implements ReplyReader<void> {
-  constructor(private readonly report: (frame: Frame) => void) {}
-
-  read(frame: Frame): boolean {
-    if (frame.kind === 'line' && frame.line.length === 2 && frame.line[0] === 0x4d && frame.line[1] === 0x4e) return true;
-    if (frame.kind === 'error') {
-      this.report(frame);
-      return false;
-    }
-    throw new MemcacheUnknownError(`unexpected ${frame.kind} frame after a noreply command`);
-  }
-
-  result(): void {}
+/** What `take` hands the connection: bytes to write first, then the commands to settle or fail. */
+export interface Batch {
+  readonly parts: WirePart[];
+  /** Noreply commands: settled once their bytes are written. */
+  readonly settled: Entry[];
+  /** Commands whose deadline passed before they could be written: failed with a timeout, never written. */
+  readonly late: Entry[];
 }
 
 /**
  * The pipelined correlation queue: commands wait in `toWrite`, move to `awaiting` when written (at most
- * `maxPipeline` at a time), and each reply frame goes to the oldest awaiting command. No I/O, no timers.
+ * `maxPipeline` at a time), and each reply frame goes to the oldest awaiting command. No I/O, no timers,
+ * and it never calls back into a command: the connection settles them after the bytes are written.
  */
 export class CommandQueue {
   private readonly toWrite = new Fifo<Entry>();
   private readonly awaiting = new Fifo<Entry>();
+  private bytes = 0;
+  private sentinelOn: boolean;
 
   /**
    * @param sentinel place `mn` after noreply runs (off for proxies that do not know it, e.g. twemproxy;
-   *   a proxy answers noreply errors itself, so nothing can cross to the next reply there)
+   *   a proxy answers noreply errors itself, so nothing can cross to the next reply there). A server that
+   *   answers `mn` with `ERROR` turns it off for this queue.
    */
   constructor(
     private readonly maxPipeline: number,
-    private readonly onNoreplyError: (frame: Frame) => void,
-    private readonly sentinel = true,
-  ) {}
+    private readonly events: SentinelEvents,
+    private readonly label: string,
+    sentinel = true,
+  ) {
+    this.sentinelOn = sentinel;
+  }
 
   get queued(): number {
     return this.toWrite.size;
+  }
+
+  /** Request bytes of the commands waiting to be written. */
+  get queuedBytes(): number {
+    return this.bytes;
   }
 
   get inFlight(): number {
@@ -89,6 +96,17 @@ export class CommandQueue {
     return false;
   }
 
+  /** Whether any command still waits to be written. */
+  get pending(): boolean {
+    for (const entry of this.toWrite) if (entry.state === 'queued') return true;
+    return false;
+  }
+
+  /** Whether the oldest reply owed is a sentinel's `MN`. */
+  get sentinelPending(): boolean {
+    return this.awaiting.peek()?.reader instanceof SentinelReader;
+  }
+
   /** True when there is something to write and room in the pipeline for it. */
   get writable(): boolean {
     return this.toWrite.size > 0 && this.awaiting.size < this.maxPipeline;
@@ -96,110 +114,116 @@ export class CommandQueue {
 
   push(entry: Entry): void {
     this.toWrite.push(entry);
+    this.bytes += entry.size;
   }
 
   /** Puts a command ahead of everything queued (authentication goes first on a new connection). */
   pushFront(entry: Entry): void {
     this.toWrite.unshift(entry);
+    this.bytes += entry.size;
   }
 
   /**
-   * Takes the commands that may be written now, in order, and returns their bytes; they become
-   * awaiting (noreply ones settle). A sentinel follows every run of noreply commands.
+   * Takes the commands that may be written now, in order: they become awaiting, and the noreply ones
+   * are returned to be settled once their bytes are out. A sentinel follows every run of noreply commands.
    */
-  take(mark: number, now: number, late: Entry[]): WirePart[] {
-    const out: WirePart[] = [];
-    const settled: Entry[] = [];
+  take(now: number, received: number): Batch {
+    const batch: Batch = { parts: [], settled: [], late: [] };
     let afterNoreply = false;
     let lastDeadline = Number.POSITIVE_INFINITY;
     while (this.awaiting.size < this.maxPipeline) {
       const entry = this.toWrite.shift();
       if (entry === undefined) break;
       if (entry.state !== 'queued') continue;
+      this.bytes -= entry.size;
       // Past its deadline already (its timer has not fired yet): never write it.
       if (entry.deadline <= now) {
         entry.state = 'cancelled';
-        late.push(entry);
+        batch.late.push(entry);
         continue;
       }
       lastDeadline = entry.deadline;
-      if (entry.reader !== undefined && afterNoreply && this.sentinel) this.addSentinel(out, mark, entry.deadline);
+      if (entry.reader !== undefined && afterNoreply && this.sentinelOn) this.addSentinel(batch.parts, now, received, entry.deadline);
       afterNoreply = entry.reader === undefined;
-      for (const part of entry.parts) out.push(part);
-      entry.mark = mark;
+      for (const part of entry.parts) batch.parts.push(part);
+      entry.writtenAt = now;
+      entry.mark = received;
       if (afterNoreply) {
         entry.state = 'done';
-        settled.push(entry);
+        batch.settled.push(entry);
       } else {
         entry.state = 'written';
         this.awaiting.push(entry);
       }
     }
-    if (afterNoreply && this.sentinel) this.addSentinel(out, mark, lastDeadline);
-    // Settle after bookkeeping: a subscriber may issue new commands synchronously.
-    for (const entry of settled) entry.settle();
-    return out;
+    if (afterNoreply && this.sentinelOn) this.addSentinel(batch.parts, now, received, lastDeadline);
+    return batch;
   }
 
   /**
-   * Hands a frame to the oldest awaiting command.
+   * Hands a frame to the oldest awaiting command. Returns the command whose reply it completed, for
+   * the caller to settle, or undefined (more frames to come, or nobody waits for the outcome).
    * @throws MemcacheUnknownError for a frame no command is waiting for, or one its reader rejects.
    */
-  deliver(frame: Frame): void {
+  deliver(frame: Frame): Entry | undefined {
     const head = this.awaiting.peek();
     if (head === undefined || head.reader === undefined) {
       throw new MemcacheUnknownError(`received a ${frame.kind} frame while no command was waiting`);
     }
-    if (!head.reader.read(frame)) return;
+    if (!head.reader.read(frame)) return undefined;
     this.awaiting.shift();
-    if (head.state === 'written') {
-      head.state = 'done';
-      head.settle();
-    }
+    if (head.state !== 'written') return undefined;
+    head.state = 'done';
+    return head;
   }
 
   /** A subscriber went away: a queued command is dropped, a written one is detached. */
   cancel(entry: Entry): void {
-    if (entry.state === 'queued') entry.state = 'cancelled';
-    else if (entry.state === 'written') entry.state = 'detached';
+    if (entry.state === 'queued') {
+      entry.state = 'cancelled';
+      this.bytes -= entry.size;
+    } else if (entry.state === 'written') entry.state = 'detached';
   }
 
   /**
-   * Applies deadlines without failing anyone yet (the caller may need to retire the connection first,
-   * so that commands retried from these failures land on a new one). Queued commands past their
-   * deadline are dropped; written ones stay in line for their reply, with one more `recheck` ms of
-   * grace. `stuck` is true when an in-flight command came due and not a single chunk has arrived since
-   * it was written (a silent server), or when a reply is still not complete after its grace (a server
-   * trickling so slowly that everything behind it would time out too).
+   * Applies command deadlines without failing anyone yet (the caller may need to retire the connection
+   * first). Queued commands past their deadline are dropped; written ones stay in line for their reply,
+   * with `grace` ms more to receive it. Returns the commands to fail with a timeout.
    */
-  expire(now: number, received: number, recheck: number): { readonly failed: Entry[]; readonly stuck: 'silent' | 'slow' | undefined } {
+  expire(now: number, grace: number): Entry[] {
     const failed: Entry[] = [];
-    let stuck: 'silent' | 'slow' | undefined;
     for (const entry of this.toWrite) {
       if (entry.state === 'queued' && entry.deadline <= now) {
         entry.state = 'cancelled';
+        this.bytes -= entry.size;
         failed.push(entry);
       }
     }
     for (const entry of this.awaiting) {
-      const owed = entry.state === 'written' || entry.state === 'detached' || entry.state === 'expired';
-      if (!owed || entry.deadline > now) continue;
-      if (entry.state === 'expired') {
-        stuck ??= 'slow';
-        continue;
-      }
+      if ((entry.state !== 'written' && entry.state !== 'detached') || entry.deadline > now) continue;
       if (entry.state === 'written') failed.push(entry);
       entry.state = 'expired';
-      if (entry.mark === received) stuck = 'silent';
-      entry.mark = received;
-      entry.deadline = now + recheck;
+      entry.deadline = now + grace;
     }
-    return { failed, stuck };
+    return failed;
   }
 
-  /** The earliest deadline still to be applied, or undefined. */
-  nextDeadline(): number | undefined {
-    let next: number | undefined;
+  /**
+   * Why the connection must go, if it must: the oldest reply owed has not had a single byte for `silence`
+   * ms since it was written (`silent`: a dead server or path), or a command that already timed out still
+   * has not had its reply after its grace (`slow`: a server trickling or stalling so that everything
+   * behind it would time out too). Bytes that keep arriving are never silence.
+   */
+  stuck(now: number, received: number, silence: number): 'silent' | 'slow' | undefined {
+    const silentAt = this.silentAt(received, silence);
+    if (silentAt !== undefined && silentAt <= now) return 'silent';
+    for (const entry of this.awaiting) if (entry.state === 'expired' && entry.deadline <= now) return 'slow';
+    return undefined;
+  }
+
+  /** The earliest time anything must be checked (a deadline, or when silence would be reached), or undefined. */
+  nextCheck(received: number, silence: number): number | undefined {
+    let next = this.silentAt(received, silence);
     for (const list of [this.toWrite, this.awaiting]) {
       for (const entry of list) {
         const live = entry.state !== 'cancelled' && entry.state !== 'done';
@@ -209,13 +233,22 @@ export class CommandQueue {
     return next;
   }
 
+  /** When the oldest reply owed counts as silent, if no chunk has come since it was written. */
+  private silentAt(received: number, silence: number): number | undefined {
+    const head = this.awaiting.peek();
+    return head === undefined || received !== head.mark ? undefined : head.writtenAt + silence;
+  }
+
   /**
-   * Empties the queue (the connection is gone) and returns the commands still waiting for an outcome,
-   * marked done, for the caller to fail. Commands pushed afterwards start a clean queue.
+   * The connection is gone: forgets everything written (its replies will never come) and returns the
+   * commands among them still waiting for an outcome, marked done, for the caller to fail. Commands not
+   * yet written stay queued for the next connection unless `all` is set, in which case they are taken too.
    */
-  takeAll(): Entry[] {
+  takeWritten(all: boolean): Entry[] {
     const live: Entry[] = [];
-    for (const entry of [...this.awaiting.drain(), ...this.toWrite.drain()]) {
+    const lists = all ? [...this.awaiting.drain(), ...this.toWrite.drain()] : this.awaiting.drain();
+    if (all) this.bytes = 0;
+    for (const entry of lists) {
       if (entry.state === 'queued' || entry.state === 'written') {
         entry.state = 'done';
         live.push(entry);
@@ -225,14 +258,24 @@ export class CommandQueue {
   }
 
   /** The sentinel has nobody to settle; it borrows its run's deadline so a silent server is still noticed. */
-  private addSentinel(out: WirePart[], mark: number, deadline: number): void {
+  private addSentinel(out: WirePart[], now: number, received: number, deadline: number): void {
     out.push(SENTINEL_BYTES);
+    const events: SentinelEvents = {
+      noreplyError: this.events.noreplyError,
+      unsupported: (error) => {
+        if (!this.sentinelOn) return;
+        this.sentinelOn = false;
+        this.events.unsupported(error);
+      },
+    };
     this.awaiting.push({
       parts: [SENTINEL_BYTES],
-      reader: new SentinelReader(this.onNoreplyError),
+      reader: new SentinelReader(events, this.label),
+      size: 0,
       deadline,
       state: 'detached',
-      mark,
+      writtenAt: now,
+      mark: received,
       settle: () => undefined,
       fail: () => undefined,
     });

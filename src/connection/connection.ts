@@ -1,10 +1,12 @@
 import { Subscription, tap, type SchedulerLike } from 'rxjs';
 import {
   MemcacheClosedError,
+  MemcacheConnectionError,
   MemcacheError,
   MemcacheQueueFullError,
   MemcacheTimeoutError,
   MemcacheUnexpectedCloseError,
+  type MemcacheUnknownCommandError,
   toConnectionError,
 } from '../errors.js';
 import type { Frame } from '../protocol/frames.js';
@@ -12,11 +14,13 @@ import { hasLargePart } from '../protocol/encode.js';
 import { parseFrames } from '../protocol/parse-frames.js';
 import type { ParserLimits } from '../protocol/parser.js';
 import type { ReplyReader, WirePart } from '../protocol/request.js';
+import { Alarm } from './alarm.js';
 import { CommandQueue, type Entry } from './command-queue.js';
 import { handshakeEntry, type Handshake } from './handshake.js';
 import { ReconnectGate } from './reconnect-gate.js';
 import type { ConnectionHealth } from './health.js';
 import type { Transport, Writer } from './transport.js';
+import { WriteLoop } from './write-loop.js';
 
 /** Everything a connection needs; the client derives it from its options. */
 export interface ConnectionSettings {
@@ -36,44 +40,71 @@ export interface ConnectionSettings {
   readonly flushScheduler: SchedulerLike;
   /** Errors the server sent for noreply commands; they are never handed to another command. */
   readonly onNoreplyError: (error: MemcacheError) => void;
+  /** The server does not know `mn`: sentinels are off for this connection. */
+  readonly onSentinelUnsupported: (error: MemcacheUnknownCommandError) => void;
   readonly toError: (frame: Frame & { kind: 'error' }) => MemcacheError;
   /** Receives every health change; the owner keeps the subject, so it outlives one connection. */
   readonly onHealth: (health: ConnectionHealth) => void;
   /** Most commands waiting to be written; more fail fast. */
   readonly maxQueue: number;
+  /** Most request bytes waiting to be written; more fail fast (a lone command is always admitted). */
+  readonly maxQueueBytes: number;
   /** How long to wait before the next connection attempt after `failures` failed ones in a row (ms). */
   readonly backoff: (failures: number) => number;
   /** Sent ahead of everything on each new connection (authentication); the link is up once it succeeds. */
   readonly handshake?: Handshake;
 }
 
+/** What a dropped link leaves behind: the socket subscription to end and the written commands to fail. */
+interface Carried {
+  readonly link: Subscription | undefined;
+  readonly entries: Entry[];
+}
+
 /**
  * One pipelined connection to one server. Commands queue while it connects, go out coalesced once per
  * tick, and their replies come back in order through the command queue. It connects lazily and, once
- * lost, reconnects on the next command.
+ * lost, reconnects for whatever still waits to be written.
  */
 export class Connection {
   private healthState: ConnectionHealth['state'] = 'down';
   private readonly queue: CommandQueue;
+  private readonly writes: WriteLoop;
   private link: Subscription | undefined;
   private writer: Writer | undefined;
-  private connectTimer: Subscription | undefined;
-  private flushAction: Subscription | undefined;
-  private timer: Subscription | undefined;
-  private timerAt = Number.POSITIVE_INFINITY;
-  /** Chunks received; a command written at count N with no chunk since met a silent server. */
+  private readonly connectTimer: Alarm;
+  private readonly alarm: Alarm;
+  /** Chunks received: a command written at count N that sees no chunk since met a silent server. */
   private received = 0;
+  /** Whether the server accepted the current link (the socket opened). */
+  private connected = false;
+  /** Whether the current link has answered anything but errors: only that proves the server serves us. */
+  private served = false;
+  /** The last error line the server sent, quoted when it then closes the connection. */
+  private lastServerError: string | undefined;
   private readonly gate: ReconnectGate;
   private closing = false;
   private closed = false;
   private readonly closeWaiters: Array<() => void> = [];
 
   constructor(private readonly settings: ConnectionSettings) {
-    const onNoreplyError = (frame: Frame): void => {
-      if (frame.kind === 'error') settings.onNoreplyError(settings.toError(frame));
-    };
-    this.queue = new CommandQueue(settings.maxPipeline, onNoreplyError, settings.noreplySentinel);
-    this.gate = new ReconnectGate(settings.label, settings.backoff);
+    const { scheduler, label } = settings;
+    this.queue = new CommandQueue(
+      settings.maxPipeline,
+      {
+        noreplyError: (frame) => {
+          if (frame.kind === 'error') settings.onNoreplyError(settings.toError(frame));
+        },
+        unsupported: settings.onSentinelUnsupported,
+      },
+      label,
+      settings.noreplySentinel,
+    );
+    this.gate = new ReconnectGate(label, settings.backoff);
+    this.alarm = new Alarm(scheduler, () => this.check());
+    this.connectTimer = new Alarm(scheduler, () => this.connectTimedOut());
+    const late = (): MemcacheError => new MemcacheTimeoutError(`no reply from ${label} within ${settings.timeout} ms`);
+    this.writes = new WriteLoop(this.queue, scheduler, () => this.received, settings.flushScheduler, late, (error) => this.drop(error), () => this.afterWrite());
   }
 
   /** Commands waiting to be written, and commands written and awaiting a reply. */
@@ -92,8 +123,8 @@ export class Connection {
     fail: (error: MemcacheError) => void,
   ): Entry {
     const now = this.settings.scheduler.now();
-    const entry: Entry = { parts, reader, deadline: now + this.settings.timeout, state: 'queued', mark: 0, settle, fail };
-    const refusal = this.refusal(now);
+    const entry: Entry = { parts, reader, size: sizeOf(parts), deadline: now + this.settings.timeout, state: 'queued', writtenAt: 0, mark: 0, settle, fail };
+    const refusal = this.refusal(now, entry.size);
     if (refusal !== undefined) {
       entry.state = 'done';
       entry.fail(refusal);
@@ -101,19 +132,22 @@ export class Connection {
     }
     this.queue.push(entry);
     this.openLink();
-    this.armTimer(entry.deadline);
+    this.alarm.arm(entry.deadline);
     // A large value gains nothing from waiting for company (measured: ~10% faster for 100 KB values);
     // it goes out now, behind whatever was queued before it, so order is kept.
-    if (this.writer !== undefined && hasLargePart(entry.parts)) this.flush();
-    else this.scheduleFlush();
+    if (hasLargePart(entry.parts)) this.writes.now();
+    else this.writes.soon();
     return entry;
   }
 
   /** Why a new command cannot be queued now: closed, queue full, or backing off after failed attempts. */
-  private refusal(now: number): MemcacheError | undefined {
-    const { label, maxQueue } = this.settings;
+  private refusal(now: number, size: number): MemcacheError | undefined {
+    const { label, maxQueue, maxQueueBytes } = this.settings;
     if (this.closing) return new MemcacheClosedError(`connection to ${label} is closed`);
     if (this.queue.queued >= maxQueue) return new MemcacheQueueFullError(`${maxQueue} commands already wait for ${label}`);
+    if (this.queue.queued > 0 && this.queue.queuedBytes + size > maxQueueBytes) {
+      return new MemcacheQueueFullError(`${this.queue.queuedBytes} bytes already wait for ${label} (maxQueueBytes ${maxQueueBytes})`);
+    }
     return this.link === undefined ? this.gate.refusal(now) : undefined;
   }
 
@@ -147,11 +181,10 @@ export class Connection {
     this.report({ state: 'connecting', since: scheduler.now() });
     const link = new Subscription();
     this.link = link;
-    if (Number.isFinite(connectTimeout)) {
-      this.connectTimer = scheduler.schedule(() => {
-        this.drop(new MemcacheTimeoutError(`connecting to ${label} took longer than ${connectTimeout} ms`));
-      }, connectTimeout);
-    }
+    this.served = false;
+    this.connected = false;
+    this.lastServerError = undefined;
+    this.connectTimer.arm(scheduler.now() + connectTimeout);
     link.add(
       this.settings
         .transport((writer) => this.onConnected(link, writer))
@@ -162,15 +195,21 @@ export class Connection {
         .subscribe({
           next: (frame) => this.onFrame(frame),
           error: (error: unknown) => this.drop(toConnectionError(error, `connection to ${label} failed`), link),
-          complete: () => this.drop(new MemcacheUnexpectedCloseError(`${label} closed the connection`), link),
+          complete: () => this.drop(new MemcacheUnexpectedCloseError(this.closedMessage()), link),
         }),
     );
   }
 
+  private connectTimedOut(): void {
+    if (this.link === undefined || this.writer !== undefined) return;
+    const { label, connectTimeout } = this.settings;
+    this.drop(new MemcacheTimeoutError(`connecting to ${label} took longer than ${connectTimeout} ms`));
+  }
+
   private onConnected(link: Subscription, writer: Writer): void {
     if (link !== this.link) return;
-    this.connectTimer?.unsubscribe();
-    this.connectTimer = undefined;
+    this.connectTimer.cancel();
+    this.connected = true;
     this.writer = writer;
     const handshake = this.settings.handshake;
     if (handshake === undefined) this.established();
@@ -178,99 +217,108 @@ export class Connection {
       const deadline = this.settings.scheduler.now() + this.settings.timeout;
       this.queue.pushFront(handshakeEntry(handshake, deadline, () => this.established(), (error) => this.drop(error)));
     }
-    this.scheduleFlush();
+    this.writes.attach(writer);
   }
 
   private established(): void {
-    this.gate.up();
     this.report({ state: 'up', since: this.settings.scheduler.now() });
   }
 
   private onFrame(frame: Frame): void {
+    let done: Entry | undefined;
     try {
-      this.queue.deliver(frame);
+      done = this.queue.deliver(frame);
     } catch (error) {
       this.drop(error instanceof MemcacheError ? error : toConnectionError(error, 'reply handling failed'));
       return;
     }
-    if (this.queue.writable) this.scheduleFlush();
+    if (frame.kind === 'error') this.lastServerError = frame.line.toString('latin1');
+    else if (!this.served) {
+      this.served = true;
+      this.gate.up();
+    }
+    // The queue is consistent before the subscriber hears: it may issue new commands right away.
+    done?.settle();
+    if (this.queue.writable) this.writes.soon();
     else if (this.closing && !this.queue.busy) this.finishClose();
   }
 
-  private scheduleFlush(): void {
-    if (this.flushAction !== undefined || this.writer === undefined) return;
-    this.flushAction = this.settings.flushScheduler.schedule(() => {
-      this.flushAction = undefined;
-      this.flush();
-    });
-  }
-
-  private flush(): void {
-    const writer = this.writer;
-    if (writer === undefined) return;
-    const late: Entry[] = [];
-    const parts = this.queue.take(this.received, this.settings.scheduler.now(), late);
-    if (parts.length > 0) writer.write(parts);
-    for (const entry of late) entry.fail(new MemcacheTimeoutError(`no reply from ${this.settings.label} within ${this.settings.timeout} ms`));
+  private afterWrite(): void {
     if (this.closing && !this.queue.busy) this.finishClose();
   }
 
-  private armTimer(deadline: number): void {
-    if (!Number.isFinite(deadline) || deadline >= this.timerAt) return;
-    this.timer?.unsubscribe();
-    this.timerAt = deadline;
-    const { scheduler } = this.settings;
-    this.timer = scheduler.schedule(() => this.onDeadline(), Math.max(0, deadline - scheduler.now()));
-  }
-
-  private onDeadline(): void {
-    this.timer = undefined;
-    this.timerAt = Number.POSITIVE_INFINITY;
+  /** The alarm rang: apply deadlines, and drop the connection if the server has gone silent or slow. */
+  private check(): void {
     const { scheduler, label, timeout } = this.settings;
-    const { failed, stuck } = this.queue.expire(scheduler.now(), this.received, timeout);
+    const now = scheduler.now();
+    const failed = this.queue.expire(now, timeout);
+    const stuck = this.queue.stuck(now, this.received, timeout);
     const timedOut = new MemcacheTimeoutError(`no reply from ${label} within ${timeout} ms`);
-    // Silent for a whole timeout, or a late reply still unfinished after a further one: either way
-    // everything behind it would time out too, so the connection goes and the next command reconnects.
     if (stuck !== undefined) {
+      // Everything written behind it would time out too: the connection goes, and what was not yet
+      // written moves to the next one. Commands already written fail, whatever time they had left.
       const why = stuck === 'silent' ? `sent nothing for ${timeout} ms` : `did not finish a late reply within a further ${timeout} ms`;
-      const error = new MemcacheTimeoutError(`${label} ${why}; connection dropped`);
+      const error = new MemcacheConnectionError(`${label} ${why}; connection dropped`);
       const carried = this.detach(error);
       for (const entry of failed) entry.fail(timedOut);
       this.finishDrop(carried, error);
       return;
     }
     for (const entry of failed) entry.fail(timedOut);
-    const next = this.queue.nextDeadline();
-    if (next !== undefined) this.armTimer(next);
+    this.rearm();
     if (this.closing && !this.queue.busy) this.finishClose();
   }
 
-  /** The link is gone (or must go): fail what it carried; the next command opens a new one. */
+  private rearm(): void {
+    const next = this.queue.nextCheck(this.received, this.settings.timeout);
+    if (next !== undefined) this.alarm.arm(next);
+  }
+
+  /** The link is gone (or must go): fail what it carried; what was not written goes to the next link. */
   private drop(error: MemcacheError, from?: Subscription): void {
     if (from !== undefined && from !== this.link) return;
     this.finishDrop(this.detach(error), error);
   }
 
   /**
-   * Forgets the current link and its commands before anyone hears of the failure, so a command issued
-   * from an error callback opens a fresh connection with a clean queue instead of joining the dying one.
+   * Forgets the current link and its written commands before anyone hears of the failure, so a command
+   * issued from an error callback opens a fresh connection instead of joining the dying one. Commands not
+   * yet written stay queued when a new link may be opened at once (the lost one had served us);
+   * otherwise (closing, or a server that never served: refused, closed at once, failed handshake) they
+   * fail with the same error, and new commands fail fast while the backoff lasts.
    */
-  private detach(error: MemcacheError): { readonly link: Subscription | undefined; readonly entries: Entry[] } {
+  private detach(error: MemcacheError): Carried {
     const link = this.link;
     const now = this.settings.scheduler.now();
-    if (link !== undefined) this.gate.lost(this.healthState === 'up', error, now);
+    if (link !== undefined) this.gate.lost(this.served, this.connected, error, now);
     this.link = undefined;
     this.writer = undefined;
-    this.cancelTimers();
-    const entries = this.queue.takeAll();
+    this.writes.detach();
+    this.alarm.cancel();
+    this.connectTimer.cancel();
+    const entries = this.queue.takeWritten(this.closing || !this.served);
     if (link !== undefined) this.report({ state: 'down', since: now, error });
     return { link, entries };
   }
 
-  private finishDrop(carried: { readonly link: Subscription | undefined; readonly entries: Entry[] }, error: MemcacheError): void {
+  private finishDrop(carried: Carried, error: MemcacheError): void {
     carried.link?.unsubscribe();
     for (const entry of carried.entries) entry.fail(error);
     if (this.closing) this.finishClose();
+    else if (this.queue.pending) {
+      this.openLink();
+      this.rearm();
+    }
+  }
+
+  /** Why the server closed, in its own words when it said something first. */
+  private closedMessage(): string {
+    const { label } = this.settings;
+    const said = this.lastServerError === undefined ? '' : ` after answering "${this.lastServerError}"`;
+    const sentinel = this.queue.sentinelPending
+      ? ' while the `mn` that follows noreply commands was pending (behind a proxy without meta commands, such as twemproxy, set noreplySentinel: false)'
+      : '';
+    return `${label} closed the connection${said}${sentinel}`;
   }
 
   private finishClose(): void {
@@ -280,7 +328,9 @@ export class Connection {
     const writer = this.writer;
     this.link = undefined;
     this.writer = undefined;
-    this.cancelTimers();
+    this.writes.detach();
+    this.alarm.cancel();
+    this.connectTimer.cancel();
     // Sending quit lets the server release the connection at once; then the socket goes.
     writer?.end(['quit\r\n']);
     link?.unsubscribe();
@@ -292,14 +342,10 @@ export class Connection {
     this.healthState = health.state;
     this.settings.onHealth(health);
   }
+}
 
-  private cancelTimers(): void {
-    this.connectTimer?.unsubscribe();
-    this.flushAction?.unsubscribe();
-    this.timer?.unsubscribe();
-    this.connectTimer = undefined;
-    this.flushAction = undefined;
-    this.timer = undefined;
-    this.timerAt = Number.POSITIVE_INFINITY;
-  }
+function sizeOf(parts: readonly WirePart[]): number {
+  let bytes = 0;
+  for (const part of parts) bytes += part.length;
+  return bytes;
 }

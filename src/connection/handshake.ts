@@ -25,8 +25,10 @@ export function handshakeEntry(
   return {
     parts: handshake.parts,
     reader,
+    size: 0,
     deadline,
     state: 'queued',
+    writtenAt: 0,
     mark: 0,
     settle: () => {
       try {

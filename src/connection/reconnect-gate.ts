@@ -1,9 +1,13 @@
 import { MemcacheConnectionError, type MemcacheError } from '../errors.js';
 
 /**
- * Remembers failed connection attempts and says when the next one may be made: a connection that was up
- * may be retried at once; attempts that never got up wait out a growing, jittered delay meanwhile new
- * commands fail fast instead of piling up on a server that is not there.
+ * Remembers failed connection attempts and says when the next one may be made. A connection that served
+ * a reply proves the server works: after losing it, a new one may be opened at once. Anything else is a
+ * failed attempt (refused, timed out, a failed handshake, or a connection the server closed before it
+ * answered — memcached at its connection limit accepts and closes): attempts then wait out a growing,
+ * jittered delay, meanwhile new commands fail fast instead of piling up on a server that cannot serve
+ * them. One exception: the first connection lost before its first reply is retried at once, as a blip on
+ * a fresh connection is more likely than a broken server; only the second such loss in a row backs off.
  */
 export class ReconnectGate {
   private failures = 0;
@@ -22,16 +26,25 @@ export class ReconnectGate {
     return new MemcacheConnectionError(`reconnecting to ${this.label} in ${Math.ceil(wait)} ms`, { cause: this.lastError });
   }
 
-  /** The connection got up (connected and, if required, authenticated). */
+  /** The connection served a reply. */
   up(): void {
     this.failures = 0;
     this.retryAt = Number.NEGATIVE_INFINITY;
   }
 
-  /** The connection was lost; `wasUp` tells a dropped connection from a failed attempt. */
-  lost(wasUp: boolean, error: MemcacheError, now: number): void {
+  /**
+   * The connection was lost: `served` when it had answered (a dropped connection), else `connected`
+   * when the server accepted it before closing it or failing its handshake.
+   */
+  lost(served: boolean, connected: boolean, error: MemcacheError, now: number): void {
     this.lastError = error;
-    this.failures = wasUp ? 0 : this.failures + 1;
-    this.retryAt = this.failures === 0 ? Number.NEGATIVE_INFINITY : now + this.backoff(this.failures);
+    if (served) {
+      this.failures = 0;
+      this.retryAt = Number.NEGATIVE_INFINITY;
+      return;
+    }
+    this.failures++;
+    const blip = connected && this.failures === 1;
+    this.retryAt = blip ? Number.NEGATIVE_INFINITY : now + this.backoff(connected ? this.failures - 1 : this.failures);
   }
 }

@@ -93,7 +93,10 @@ describe('connect hangs (accepted, never answered)', () => {
     const ledger = await load(client, 200, 2);
     expect(ledger.problems()).toEqual([]);
     // Only noreply sets "succeed": they settle once written, and the kernel took the bytes.
-    expect([...ledger.errors.keys()]).toEqual(['MemcacheTimeoutError']);
+    // Commands time out at their own deadlines; those written after them on the dead connection fail with
+    // a connection error when it is dropped for silence (their own timeout had not passed yet).
+    expect(ledger.errors.has('MemcacheTimeoutError')).toBe(true);
+    expect([...ledger.errors.keys()].filter((name) => name !== 'MemcacheTimeoutError' && name !== 'MemcacheConnectionError')).toEqual([]);
     proxy.set(fault.none);
     expect(await recovers(client, 3 * TIMEOUT)).toBe(true);
   });
@@ -107,7 +110,10 @@ describe('a silent server', () => {
     proxy.set(fault.blackhole);
     const ledger = await load(client, 300, 3);
     expect(ledger.problems()).toEqual([]);
-    expect([...ledger.errors.keys()]).toEqual(['MemcacheTimeoutError']);
+    // Commands time out at their own deadlines; those written after them on the dead connection fail with
+    // a connection error when it is dropped for silence (their own timeout had not passed yet).
+    expect(ledger.errors.has('MemcacheTimeoutError')).toBe(true);
+    expect([...ledger.errors.keys()].filter((name) => name !== 'MemcacheTimeoutError' && name !== 'MemcacheConnectionError')).toEqual([]);
     proxy.set(fault.none);
     // No help from the proxy: the old connection stays open but silent until the client gives up on it.
     expect(await recovers(client, 3 * TIMEOUT + GRACE)).toBe(true);

@@ -1,0 +1,94 @@
+import type { SchedulerLike, Subscription } from 'rxjs';
+import { toConnectionError, type MemcacheError } from '../errors.js';
+import type { CommandQueue } from './command-queue.js';
+import type { Writer } from './transport.js';
+
+/**
+ * Moves commands from the queue to the socket: coalesced once per tick (`soon`), or at once for large
+ * values (`now`), always in queue order.
+ *
+ * A command settles only after its bytes are written, and a subscriber may issue new commands from
+ * inside that settlement. Such a command is never written from inside the settlement (it would overtake
+ * the rest of the batch) and never starts a nested write (stack depth would grow with nesting): the
+ * running pass notices it and takes it in its next round, so writes follow subscription order and the
+ * stack stays flat at any depth.
+ */
+export class WriteLoop {
+  private writer: Writer | undefined;
+  private action: Subscription | undefined;
+  private running = false;
+  private again = false;
+
+  constructor(
+    private readonly queue: CommandQueue,
+    private readonly clock: SchedulerLike,
+    /** Chunks the connection has received so far (see `Entry.mark`). */
+    private readonly received: () => number,
+    private readonly tick: SchedulerLike,
+    private readonly late: () => MemcacheError,
+    private readonly onError: (error: MemcacheError) => void,
+    private readonly after: () => void,
+  ) {}
+
+  /** The socket is open: writes may start. */
+  attach(writer: Writer): void {
+    this.writer = writer;
+    this.soon();
+  }
+
+  /** The socket is gone: nothing more is written to it. */
+  detach(): void {
+    this.writer = undefined;
+    this.action?.unsubscribe();
+    this.action = undefined;
+  }
+
+  /** Writes at the end of this tick, together with whatever else is queued by then. */
+  soon(): void {
+    if (this.action !== undefined || this.writer === undefined || this.running) {
+      this.again ||= this.running;
+      return;
+    }
+    this.action = this.tick.schedule(() => {
+      this.action = undefined;
+      this.now();
+    });
+  }
+
+  /** Writes what may be written now (or, during a pass, makes that pass go round once more). */
+  now(): void {
+    if (this.writer === undefined) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    try {
+      this.rounds();
+    } finally {
+      this.running = false;
+    }
+    this.after();
+  }
+
+  private rounds(): void {
+    do {
+      this.again = false;
+      const writer = this.writer;
+      if (writer === undefined) return;
+      const batch = this.queue.take(this.clock.now(), this.received());
+      if (batch.parts.length > 0) {
+        try {
+          writer.write(batch.parts);
+        } catch (error) {
+          this.onError(toConnectionError(error, 'writing to the socket failed'));
+        }
+      }
+      for (const entry of batch.settled) entry.settle();
+      if (batch.late.length > 0) {
+        const error = this.late();
+        for (const entry of batch.late) entry.fail(error);
+      }
+    } while (this.again && this.writer !== undefined);
+  }
+}
