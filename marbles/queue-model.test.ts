@@ -46,15 +46,15 @@ const spec: fc.Arbitrary<CallSpec> = fc.letrec<{ spec: CallSpec }>((tie) => ({
 
 const describeSpec = (s: CallSpec): string => (s.child === undefined ? s.kind : `${s.kind} {${s.child.on}: ${describeSpec(s.child.spec)}}`);
 
-const steps: Array<fc.Arbitrary<Step>> = [
-  spec.map((s) => step(`issue ${describeSpec(s)}`, (rig) => rig.issue(s))),
-  fc.tuple(fc.oneof(fc.integer({ min: 1, max: 60 }), fc.constant('all' as const)), fc.integer({ min: 1, max: 4 })).map(([bytes, pieces]) =>
-    step(`deliver ${bytes} bytes in ${pieces}`, (rig) => rig.deliver(bytes, pieces)),
-  ),
-  fc.constantFrom(0, 1, 10, 400, TIMEOUT - 1, TIMEOUT, TIMEOUT + 500).map((ms) => step(`advance ${ms} ms`, (rig) => rig.advance(ms))),
-  fc.nat(20).map((k) => step(`cancel waiting call ${k}`, (rig) => rig.cancel(k))),
-  fc.constantFrom('reset' as const, 'close' as const).map((how) => step(`server ${how}s the connection`, (rig) => rig.drop(how))),
-];
+const issue = spec.map((s) => step(`issue ${describeSpec(s)}`, (rig) => rig.issue(s)));
+const deliver = fc
+  .tuple(fc.oneof(fc.integer({ min: 1, max: 60 }), fc.constant('all' as const)), fc.integer({ min: 1, max: 4 }))
+  .map(([bytes, pieces]) => step(`deliver ${bytes} bytes in ${pieces}`, (rig) => rig.deliver(bytes, pieces)));
+const advance = fc.constantFrom(0, 1, 10, 400, TIMEOUT - 1, TIMEOUT, TIMEOUT + 500).map((ms) => step(`advance ${ms} ms`, (rig) => rig.advance(ms)));
+const cancel = fc.nat(20).map((k) => step(`cancel waiting call ${k}`, (rig) => rig.cancel(k)));
+const drop = fc.constantFrom('reset' as const, 'close' as const).map((how) => step(`server ${how}s the connection`, (rig) => rig.drop(how)));
+// Listed once per unit of weight: calls and replies are most of a program, failures the spice.
+const steps: Array<fc.Arbitrary<Step>> = [issue, issue, issue, issue, deliver, deliver, deliver, advance, advance, cancel, drop];
 
 const setups: fc.Arbitrary<RigSetup> = fc.record({ maxPipeline: fc.constantFrom(1, 2, 1000), connectAfter: fc.constantFrom<RigSetup['connectAfter']>('sync', 'sync', 7) });
 
