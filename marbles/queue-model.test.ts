@@ -48,20 +48,34 @@ const describeSpec = (s: CallSpec): string => (s.child === undefined ? s.kind : 
 
 const issue = spec.map((s) => step(`issue ${describeSpec(s)}`, (rig) => rig.issue(s)));
 const deliver = fc
-  .tuple(fc.oneof(fc.integer({ min: 1, max: 60 }), fc.constant('all' as const)), fc.integer({ min: 1, max: 4 }))
-  .map(([bytes, pieces]) => step(`deliver ${bytes} bytes in ${pieces}`, (rig) => rig.deliver(bytes, pieces)));
+  .tuple(fc.nat(3), fc.oneof(fc.integer({ min: 1, max: 60 }), fc.constant('all' as const)), fc.integer({ min: 1, max: 4 }))
+  .map(([k, bytes, pieces]) => step(`deliver ${bytes} bytes in ${pieces} on open connection ${k}`, (rig) => rig.deliver(k, bytes, pieces)));
 const advance = fc.constantFrom(0, 1, 10, 400, TIMEOUT - 1, TIMEOUT, TIMEOUT + 500).map((ms) => step(`advance ${ms} ms`, (rig) => rig.advance(ms)));
+const stall = fc.constantFrom(TIMEOUT, 2 * TIMEOUT + 1).map((ms) => step(`stall the event loop ${ms} ms`, (rig) => rig.stall(ms)));
 const cancel = fc.nat(20).map((k) => step(`cancel waiting call ${k}`, (rig) => rig.cancel(k)));
-const drop = fc.constantFrom('reset' as const, 'close' as const).map((how) => step(`server ${how}s the connection`, (rig) => rig.drop(how)));
+const drop = fc
+  .tuple(fc.nat(3), fc.constantFrom('reset' as const, 'close' as const))
+  .map(([k, how]) => step(`server ${how}s open connection ${k}`, (rig) => rig.drop(k, how)));
+const lifecycle = fc.constantFrom(
+  step('quit', (rig) => rig.quit()),
+  step('quit', (rig) => rig.quit()),
+  step('close', (rig) => rig.close()),
+  step('destroy', (rig) => rig.destroy()),
+);
 // Listed once per unit of weight: calls and replies are most of a program, failures the spice.
-const steps: Array<fc.Arbitrary<Step>> = [issue, issue, issue, issue, deliver, deliver, deliver, advance, advance, cancel, drop];
+const steps: Array<fc.Arbitrary<Step>> = [issue, issue, issue, issue, deliver, deliver, deliver, advance, advance, cancel, drop, stall, lifecycle];
 
-const setups: fc.Arbitrary<RigSetup> = fc.record({ maxPipeline: fc.constantFrom(1, 2, 1000), connectAfter: fc.constantFrom<RigSetup['connectAfter']>('sync', 'sync', 7) });
+const setups: fc.Arbitrary<RigSetup> = fc.record({
+  maxPipeline: fc.constantFrom(1, 2, 1000),
+  connectAfter: fc.constantFrom<RigSetup['connectAfter']>('sync', 'sync', 7),
+  knowsMn: fc.constantFrom(true, true, false),
+  auth: fc.boolean(),
+});
 
 /** Lets the server answer everything and time pass until every call has settled (or plainly never will). */
 function settleAll(rig: QueueRig): void {
   for (let round = 0; round < 12 && rig.calls.some((c) => c.state === 'pending'); round++) {
-    rig.deliver('all', 1);
+    rig.deliverAll();
     rig.advance(round < 4 ? 0 : TIMEOUT / 2);
   }
   for (const call of rig.calls) if (call.state === 'pending') rig.violations.push(`#${call.id} ${call.kind}: never settled (hung)`);
@@ -69,22 +83,17 @@ function settleAll(rig: QueueRig): void {
 
 /** close() with nothing owed: every socket goes, no timer stays behind, and later calls fail as closed. */
 function closeAndCheck(rig: QueueRig): void {
-  void rig.client.close();
-  for (let round = 0; round < 6 && rig.fake.connections.some((_, n) => rig.isOpen(n)); round++) {
-    rig.deliver('all', 1);
+  rig.close();
+  for (let round = 0; round < 6 && rig.open().length > 0; round++) {
+    rig.deliverAll();
     rig.advance(round === 0 ? 0 : TIMEOUT);
   }
-  rig.closing = true;
-  rig.fake.connections.forEach((_, n) => {
-    if (rig.isOpen(n)) rig.violations.push(`connection ${n} still open after close()`);
-  });
-  if (rig.scheduler.actions.length > 0) rig.violations.push(`${rig.scheduler.actions.length} timer(s) left after close()`);
+  for (const n of rig.open()) rig.violations.push(`connection ${n} still open after close()`);
+  if (rig.scheduled > 0) rig.violations.push(`${rig.scheduled} timer(s) left after close()`);
   const settled = rig.calls.filter((c) => c.state === 'settled').length;
   if (rig.commandEvents !== settled) rig.violations.push(`events$ reported ${rig.commandEvents} outcomes for ${settled} settled calls: a cancelled call settled`);
-  const stray = rig.strayNoreplyErrors();
-  if (stray.length > 0 || rig.noreplyErrors.length > rig.noreplyErrorsSent()) {
-    rig.violations.push(`noreplyErrors$ got ${rig.noreplyErrors.length} errors (${stray.length} not from a noreply command) for ${rig.noreplyErrorsSent()} sent`);
-  }
+  const noreply = rig.noreplyErrorProblem();
+  if (noreply !== undefined) rig.violations.push(noreply);
 }
 
 describe('command queue against a model, in virtual time', () => {

@@ -59,13 +59,40 @@ export function idOf(key: string): number {
   return Number(match[1]);
 }
 
+/** How the fake server behaves on every connection. */
+export interface ServerTraits {
+  /** Knows the meta no-op `mn` (memcached ≥ 1.5.19); without it, `mn` gets a bare `ERROR`. */
+  readonly knowsMn: boolean;
+  /** Expects `auth` credentials first (answered `STORED`). */
+  readonly auth: boolean;
+}
+
 /** One connection's server side: reads requests as they are written, queues reply bytes for delivery. */
 export class FakeConnection {
-  /** Reply bytes not yet delivered (latin1). */
-  pending = '';
   /** Noreply error lines queued so far (delivered or not). */
   noreplyErrors = 0;
+  private output = '';
+  /** Offset in `output` up to which bytes were delivered. */
+  private sent = 0;
+  /** Where each call's reply ends in `output`, oldest first; dropped once delivered. */
+  private readonly ends: Array<{ readonly id: number; readonly end: number }> = [];
   private input = '';
+
+  constructor(private readonly traits: ServerTraits) {}
+
+  /** Reply bytes owed and not yet delivered. */
+  get owed(): number {
+    return this.output.length - this.sent;
+  }
+
+  /** Takes up to `bytes` owed bytes for delivery; returns them and the calls whose replies they complete. */
+  take(bytes: number): { readonly data: string; readonly completed: number[] } {
+    const data = this.output.slice(this.sent, this.sent + bytes);
+    this.sent += data.length;
+    const completed: number[] = [];
+    while (this.ends.length > 0 && (this.ends[0]?.end ?? Infinity) <= this.sent) completed.push(this.ends.shift()?.id ?? -1);
+    return { data, completed };
+  }
 
   /** Parses whole requests out of what was written; returns the call ids of the requests, in order. */
   receive(written: string): number[] {
@@ -89,26 +116,36 @@ export class FakeConnection {
   private answer(verb: string, args: string[]): number | undefined {
     const noreply = args[args.length - 1] === 'noreply';
     if (verb === 'mn') {
-      this.pending += 'MN\r\n';
+      this.output += this.traits.knowsMn ? 'MN\r\n' : 'ERROR\r\n';
+      return undefined;
+    }
+    if (verb === 'set' && args[0] === 'auth' && this.traits.auth) {
+      this.output += 'STORED\r\n';
       return undefined;
     }
     const id = idOf(args[0] ?? '');
     if (verb === 'get') {
       for (const key of args) {
         const n = key.includes('x') ? id + Number(key.split('x')[1]) : id;
-        if (hit(n)) this.pending += `VALUE ${key} 16 ${valueOf(n).length}\r\n${valueOf(n)}\r\n`;
+        if (hit(n)) this.output += `VALUE ${key} 16 ${valueOf(n).length}\r\n${valueOf(n)}\r\n`;
       }
-      this.pending += 'END\r\n';
+      this.reply(id, 'END\r\n');
     } else if (verb === 'set' && noreply) {
-      if (id % 5 === 0) {
-        this.pending += `SERVER_ERROR ${NOREPLY_ERROR}\r\n`;
+      // Without a sentinel nothing could tell this error from a later command's reply: an old server sends none here.
+      if (id % 5 === 0 && this.traits.knowsMn) {
+        this.output += `SERVER_ERROR ${NOREPLY_ERROR}\r\n`;
         this.noreplyErrors++;
       }
     } else if (verb === 'set') {
-      this.pending += id % 7 === 0 ? `SERVER_ERROR ${REPLY_ERROR}\r\n` : id % 2 === 0 ? 'STORED\r\n' : 'NOT_STORED\r\n';
+      this.reply(id, id % 7 === 0 ? `SERVER_ERROR ${REPLY_ERROR}\r\n` : id % 2 === 0 ? 'STORED\r\n' : 'NOT_STORED\r\n');
     } else if (verb === 'delete' && !noreply) {
-      this.pending += id % 2 === 0 ? 'DELETED\r\n' : 'NOT_FOUND\r\n';
+      this.reply(id, id % 2 === 0 ? 'DELETED\r\n' : 'NOT_FOUND\r\n');
     }
     return id;
+  }
+
+  private reply(id: number, last: string): void {
+    this.output += last;
+    this.ends.push({ id, end: this.output.length });
   }
 }

@@ -1,26 +1,24 @@
-import { isDeepStrictEqual } from 'node:util';
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import { Subject, VirtualTimeScheduler, type Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { createFakeTransport, type FakeTransport } from '../../marbles/fake-transport.js';
-import {
-  Client,
-  MemcacheClosedError,
-  MemcacheConnectionError,
-  MemcacheServerError,
-  MemcacheTimeoutError,
-  MemcacheUnexpectedCloseError,
-} from '../../src/index.js';
-import { describeOutcome } from './memcache-model.js';
-import { FakeConnection, LARGE, MANY, NOREPLY_ERROR, ownReply, type CallKind, type OwnReply } from './fake-memcached.js';
+import { Client, MemcacheServerError, MemcacheUnknownCommandError } from '../../src/index.js';
+import { FakeConnection, LARGE, MANY, NOREPLY_ERROR, ownReply, type CallKind, type ServerTraits } from './fake-memcached.js';
+import type { Outcome } from './memcache-model.js';
+import { judgeOutcome, judgeWrite, TIMEOUT, type Moment, type RigCall } from './queue-rules.js';
 
 // The client on a fake transport in RxJS virtual time, driven step by step by the queue model: the
-// test decides when reply bytes arrive and in which pieces, when time passes, who unsubscribes and
-// when the connection dies. Every rule a call's outcome or a write must obey is checked as it happens.
+// test decides when reply bytes arrive and in which pieces, when time passes, who unsubscribes, when
+// a connection dies and when the event loop stalls. Every rule of queue-rules.ts is checked as it happens.
+//
+// Two virtual schedulers stand in for Node's event loop: `clock` carries the client's timers (its
+// `scheduler` option) and the fake socket's, one action per timer; the TestScheduler, in run mode,
+// carries RxJS's asapScheduler (the client's end-of-tick writes), always at its frame 0. Keeping them
+// apart is what lets a stall run the due timers first and the immediates after the socket was read.
 
-export const TIMEOUT = 1000;
+export { TIMEOUT };
 const SERVER = '127.0.0.1:1';
 
-export interface RigSetup {
+export interface RigSetup extends ServerTraits {
   readonly maxPipeline: number;
   /** When the fake socket connects: during subscribe, or after some virtual ms. */
   readonly connectAfter: 'sync' | number;
@@ -32,17 +30,8 @@ export interface CallSpec {
   readonly child?: { readonly on: 'next' | 'complete' | 'error'; readonly spec: CallSpec } | undefined;
 }
 
-interface RigCall {
-  readonly id: number;
-  readonly kind: CallKind;
-  readonly deadline: number;
-  readonly own: OwnReply;
-  state: 'pending' | 'settled' | 'cancelled';
-  written: boolean;
-  subscription: Subscription | undefined;
-}
-
 export class QueueRig {
+  readonly clock = new VirtualTimeScheduler();
   readonly client: Client;
   readonly fake: FakeTransport;
   readonly violations: string[] = [];
@@ -50,22 +39,27 @@ export class QueueRig {
   /** Outcomes the client reported on events$: one per settled call, never one for a cancelled call. */
   commandEvents = 0;
   readonly noreplyErrors: unknown[] = [];
-  closing = false;
+  private closed = false;
+  private destroyed = false;
+  private resumedAt = Number.NEGATIVE_INFINITY;
   private readonly subjects: Array<Subject<Buffer>> = [];
   private readonly servers: FakeConnection[] = [];
   private readonly lastWritten: number[] = [];
+  private readonly lastChunkAt: number[] = [];
 
   constructor(
-    readonly scheduler: TestScheduler,
-    setup: RigSetup,
+    private readonly ticks: TestScheduler,
+    private readonly setup: RigSetup,
   ) {
     this.fake = createFakeTransport({
-      scheduler,
+      scheduler: this.clock,
       connectAfter: setup.connectAfter,
       replies: (n) => (this.subjects[n] = new Subject<Buffer>()),
       respond: (written, n) => this.onWrite(written, n),
     });
-    this.client = new Client(SERVER, { timeout: TIMEOUT, connectTimeout: TIMEOUT, maxPipeline: setup.maxPipeline }, this.fake.transport);
+    const auth = setup.auth ? { auth: { username: 'model', password: 'secret' } } : {};
+    const options = { timeout: TIMEOUT, connectTimeout: TIMEOUT, maxPipeline: setup.maxPipeline, scheduler: this.clock, ...auth };
+    this.client = new Client(SERVER, options, this.fake.transport);
     this.client.events$.subscribe((event) => {
       if (event.type === 'command') this.commandEvents++;
     });
@@ -73,13 +67,19 @@ export class QueueRig {
   }
 
   get now(): number {
-    return this.scheduler.now();
+    return this.clock.now();
+  }
+
+  /** Timers and immediates still scheduled. */
+  get scheduled(): number {
+    return this.clock.actions.length + this.ticks.actions.length;
   }
 
   /** Subscribes a call now; its child (if any) is subscribed from inside its `next`, `complete` or `error`. */
   issue(spec: CallSpec): void {
     const id = this.calls.length;
-    const call: RigCall = { id, kind: spec.kind, deadline: this.now + TIMEOUT, own: ownReply(spec.kind, id), state: 'pending', written: false, subscription: undefined };
+    const own = ownReply(spec.kind, id);
+    const call: RigCall = { id, kind: spec.kind, deadline: this.now + TIMEOUT, own, afterClose: this.closed, state: 'pending', writtenOn: undefined, replyInStall: false, subscription: undefined };
     this.calls.push(call);
     const spawn = (on: 'next' | 'complete' | 'error'): void => {
       if (spec.child?.on === on) this.issue(spec.child.spec);
@@ -106,34 +106,92 @@ export class QueueRig {
     if (call.state === 'pending') call.state = 'cancelled';
   }
 
-  /** Sends up to `bytes` of the reply bytes owed on the current connection, cut into `pieces` chunks. */
-  deliver(bytes: number | 'all', pieces: number): void {
-    const n = this.subjects.length - 1;
-    const server = this.servers[n];
-    const subject = this.subjects[n];
-    if (server === undefined || subject === undefined || !this.isOpen(n)) return;
-    const size = bytes === 'all' ? server.pending.length : Math.min(bytes, server.pending.length);
-    const data = server.pending.slice(0, size);
-    server.pending = server.pending.slice(size);
-    const step = Math.max(1, Math.ceil(data.length / pieces));
-    for (let at = 0; at < data.length; at += step) subject.next(Buffer.from(data.slice(at, at + step), 'latin1'));
+  /** Sends up to `bytes` of the reply bytes owed on the `k`-th open connection, cut into `pieces` chunks. */
+  deliver(k: number, bytes: number | 'all', pieces: number): void {
+    const n = this.open()[k % Math.max(1, this.open().length)];
+    if (n !== undefined) this.send(n, bytes, pieces);
   }
 
-  /** The server resets or closes the current connection. */
-  drop(how: 'reset' | 'close'): void {
-    const n = this.subjects.length - 1;
-    const subject = this.subjects[n];
-    if (subject === undefined || !this.isOpen(n)) return;
-    if (how === 'reset') subject.error(new Error('read ECONNRESET'));
-    else subject.complete();
+  /** Sends everything owed on every open connection. */
+  deliverAll(): void {
+    for (const n of this.open()) this.send(n, 'all', 1);
   }
 
-  /** Runs what is due now (end of the current tick), then lets `ms` of virtual time pass. */
+  /** The server resets or closes the `k`-th open connection. */
+  drop(k: number, how: 'reset' | 'close'): void {
+    const n = this.open()[k % Math.max(1, this.open().length)];
+    const subject = n === undefined ? undefined : this.subjects[n];
+    if (how === 'reset') subject?.error(new Error('read ECONNRESET'));
+    else subject?.complete();
+  }
+
+  /** Runs what is due now (end of the current tick), then lets `ms` of virtual time pass, timer by timer. */
   advance(ms: number): void {
     const target = this.now + ms;
-    this.scheduler.maxFrames = target;
-    if (ms > 0) this.scheduler.schedule(() => undefined, ms);
-    this.scheduler.flush();
+    this.endTick();
+    for (let next = this.clock.actions[0]; next !== undefined && next.delay <= target; next = this.clock.actions[0]) {
+      this.clock.actions.shift();
+      this.clock.frame = next.delay;
+      this.execute(next);
+      this.endTick();
+    }
+    this.clock.frame = target;
+  }
+
+  /**
+   * The application blocks the event loop for `ms` while the server answers everything owed. When the
+   * loop resumes, Node runs the timers that came due first, at the late time, then reads the sockets,
+   * then runs immediates; what a timer schedules with no delay waits for the next turn.
+   */
+  stall(ms: number): void {
+    this.endTick();
+    const resumeAt = this.now + ms;
+    // The server answers during the stall: those replies are in the socket before any timer runs.
+    const arrived = this.open().map((n) => ({ n, ...(this.servers[n]?.take(Number.POSITIVE_INFINITY) ?? { data: '', completed: [] }) }));
+    for (const id of arrived.flatMap((a) => a.completed)) {
+      const call = this.calls[id];
+      if (call?.state === 'pending') call.replyInStall = true;
+    }
+    const due = this.clock.actions.filter((action) => action.delay <= resumeAt);
+    this.clock.frame = resumeAt;
+    this.resumedAt = resumeAt;
+    for (const action of due) {
+      const at = this.clock.actions.indexOf(action);
+      if (at < 0) continue;
+      this.clock.actions.splice(at, 1);
+      this.execute(action);
+    }
+    for (const { n, data } of arrived) this.push(n, data, 1);
+    this.advance(0);
+  }
+
+  /** Runs the immediates (asapScheduler) scheduled so far, and those they schedule. */
+  private endTick(): void {
+    this.ticks.maxFrames = this.ticks.frame;
+    this.ticks.flush();
+  }
+
+  private execute(action: (typeof this.clock.actions)[number]): void {
+    const error: unknown = action.execute(action.state, action.delay);
+    if (error !== undefined) throw error;
+  }
+
+  /** `client.close()`: from now on new calls may fail as closed. */
+  close(): void {
+    this.closed = true;
+    void this.client.close();
+  }
+
+  /** `client.destroy()`: everything may fail as closed. */
+  destroy(): void {
+    this.closed = true;
+    this.destroyed = true;
+    this.client.destroy();
+  }
+
+  /** `client.quit()`: the connection is retired after what is in flight; the next call opens a new one. */
+  quit(): void {
+    this.client.quit().subscribe();
   }
 
   /**
@@ -143,12 +201,40 @@ export class QueueRig {
    */
   dispose(): void {
     this.client.destroy();
-    this.scheduler.maxFrames = this.now;
-    this.scheduler.flush();
+    this.endTick();
   }
 
-  isOpen(n: number): boolean {
-    return this.fake.connections[n]?.unsubscribedAt === undefined;
+  /** Indexes of the connections whose socket is still open. */
+  open(): number[] {
+    return this.fake.connections.flatMap((c, n) => (c.unsubscribedAt === undefined ? [n] : []));
+  }
+
+  /**
+   * What is wrong with noreplyErrors$: every error must be one the server sent for a noreply command
+   * (no more of them than it sent), or the notice that the server does not know `mn`.
+   */
+  noreplyErrorProblem(): string | undefined {
+    const sent = this.servers.reduce((sum, s) => sum + s.noreplyErrors, 0);
+    const ours = this.noreplyErrors.filter((e) => e instanceof MemcacheServerError && e.message.includes(NOREPLY_ERROR)).length;
+    const notices = this.noreplyErrors.filter((e) => e instanceof MemcacheUnknownCommandError && !this.setup.knowsMn).length;
+    const stray = this.noreplyErrors.length - ours - notices;
+    if (stray === 0 && ours <= sent) return undefined;
+    return `noreplyErrors$ got ${ours} noreply errors for ${sent} sent, and ${stray} errors from elsewhere`;
+  }
+
+  private send(n: number, bytes: number | 'all', pieces: number): void {
+    const server = this.servers[n];
+    if (server !== undefined) this.push(n, server.take(bytes === 'all' ? server.owed : bytes).data, pieces);
+  }
+
+  /** Hands `data` to connection `n`'s socket in `pieces` chunks (nothing if that socket is gone). */
+  private push(n: number, data: string, pieces: number): void {
+    const subject = this.subjects[n];
+    const step = Math.max(1, Math.ceil(data.length / pieces));
+    for (let at = 0; at < data.length && this.fake.connections[n]?.unsubscribedAt === undefined; at += step) {
+      this.lastChunkAt[n] = this.now;
+      subject?.next(Buffer.from(data.slice(at, at + step), 'latin1'));
+    }
   }
 
   private command(kind: CallKind, id: number): Observable<unknown> {
@@ -170,55 +256,29 @@ export class QueueRig {
     }
   }
 
-  /** Checks one outcome against the call's own reply and its deadline. */
-  private settle(call: RigCall, outcome: { kind: 'value'; value: unknown } | { kind: 'error'; error: unknown }): void {
+  private moment(): Moment {
+    return { now: this.now, destroyed: this.destroyed, resumedAt: this.resumedAt, lastChunkAt: (n) => this.lastChunkAt[n] };
+  }
+
+  private settle(call: RigCall, outcome: Exclude<Outcome, { kind: 'pending' }>): void {
     const at = `#${call.id} ${call.kind} at ${this.now}`;
-    if (call.state !== 'pending') this.violations.push(`${at}: settled again (state ${call.state}) with ${describeOutcome(outcome)}`);
+    if (call.state !== 'pending') this.violations.push(`${at}: settled again (state ${call.state})`);
     call.state = 'settled';
-    if (this.now > call.deadline) this.violations.push(`${at}: settled after its deadline ${call.deadline}`);
-    const problem = outcome.kind === 'value' ? this.wrongValue(call, outcome.value) : this.wrongError(call, outcome.error);
+    const problem = judgeOutcome(call, outcome, this.moment());
     if (problem !== undefined) this.violations.push(`${at}: ${problem}`);
-  }
-
-  private wrongValue(call: RigCall, value: unknown): string | undefined {
-    if (call.own.kind === 'value' && isDeepStrictEqual(value, call.own.value)) return undefined;
-    return `got ${describeOutcome({ kind: 'value', value })}, its own reply is ${JSON.stringify(call.own, (_, v: unknown) => (v instanceof Map ? [...v] : v))}`;
-  }
-
-  private wrongError(call: RigCall, error: unknown): string | undefined {
-    const got = `got ${describeOutcome({ kind: 'error', error })}`;
-    // Issue 9, A.2: no command may fail with a timeout before its own timeout has passed.
-    if (error instanceof MemcacheTimeoutError) return this.now < call.deadline ? `${got} before its own deadline ${call.deadline}` : undefined;
-    if (error instanceof MemcacheConnectionError || error instanceof MemcacheUnexpectedCloseError) return undefined;
-    if (error instanceof MemcacheClosedError) return this.closing ? undefined : `${got} before close()`;
-    if (error instanceof MemcacheServerError && call.own.kind === 'serverError' && error.message.includes(call.own.message)) return undefined;
-    return `${got}, its own reply is ${JSON.stringify(call.own)}`;
   }
 
   /** The fake server saw a write: every request in it must be live, in time, once, and in subscription order. */
   private onWrite(written: string, n: number): undefined {
-    this.servers[n] ??= new FakeConnection();
+    this.servers[n] ??= new FakeConnection(this.setup);
     for (const id of (this.servers[n] as FakeConnection).receive(written)) {
       const call = this.calls[id];
-      const at = `#${id} ${call?.kind ?? '?'} written at ${this.now} on connection ${n}`;
-      if (call === undefined) this.violations.push(`${at}: no such call`);
-      else if (call.state === 'cancelled') this.violations.push(`${at}: after it was unsubscribed`);
-      else if (this.now >= call.deadline) this.violations.push(`${at}: at or after its deadline ${call.deadline}`);
-      if (call?.written === true) this.violations.push(`${at}: written twice`);
-      if (id <= (this.lastWritten[n] ?? -1)) this.violations.push(`${at}: after #${this.lastWritten[n] ?? -1} (out of subscription order)`);
-      if (call !== undefined) call.written = true;
+      for (const wrong of judgeWrite(call, id, this.lastWritten[n] ?? -1, this.now)) {
+        this.violations.push(`#${id} ${call?.kind ?? '?'} written at ${this.now} on connection ${n}: ${wrong}`);
+      }
+      if (call !== undefined) call.writtenOn ??= n;
       this.lastWritten[n] = Math.max(id, this.lastWritten[n] ?? -1);
     }
     return undefined;
-  }
-
-  /** Noreply error lines the fake server queued on every connection. */
-  noreplyErrorsSent(): number {
-    return this.servers.reduce((sum, s) => sum + s.noreplyErrors, 0);
-  }
-
-  /** Every noreplyErrors$ error must be one the server sent for a noreply command. */
-  strayNoreplyErrors(): unknown[] {
-    return this.noreplyErrors.filter((e) => !(e instanceof MemcacheServerError) || !e.message.includes(NOREPLY_ERROR));
   }
 }
