@@ -4,13 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { Client } from '../src/client/client.js';
 import type { Transport, Writer } from '../src/connection/transport.js';
 import { MemcacheIllegalInputError } from '../src/errors.js';
-import { wireKey, type Key } from '../src/protocol/keys.js';
+import { wireKey, wirePrefix, type Key } from '../src/protocol/keys.js';
 import type { WirePart } from '../src/protocol/request.js';
 
 const PREFIXES = ['', 'app:', 'p'.repeat(249)] as const;
 
 /** The rules, modelled independently: the wire bytes a key must become, or undefined when it is invalid. */
 function model(key: Key, prefix: string, allowUnicodeKeys: boolean): Buffer | undefined {
+  // Only well-formed UTF-16 survives a UTF-8 round trip: a lone surrogate comes back as U+FFFD.
+  if (typeof key === 'string' && Buffer.from(key, 'utf8').toString('utf8') !== key) return undefined;
   const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
   if (bytes.length === 0) return undefined;
   for (const b of bytes) {
@@ -37,6 +39,8 @@ const keyArb: fc.Arbitrary<Key> = fc.oneof(
   fc.string({ unit: printable.map((c) => String.fromCharCode(c)), minLength: 0, maxLength: 260 }),
   fc.string({ unit: fc.constantFrom('a', 'é', '☃', '😀', ' ', '\r', '\n', '\x00', '\x7f', '\u0085', '\u00a0'), maxLength: 130 }),
   fc.constantFrom('\uD800', 'a\uDC00b', 'ÿ', '\u0100'),
+  // Lone and paired surrogates in any order: only proper pairs are text.
+  fc.string({ unit: fc.constantFrom('a', 'é', '😀', '\uD800', '\uDBFF', '\uDC00', '\uDFFF'), minLength: 1, maxLength: 12 }),
   // Around the 250-byte limit, with and without a prefix.
   fc.string({ unit: printable.map((c) => String.fromCharCode(c)), minLength: 240, maxLength: 255 }),
   fc.string({ unit: fc.constantFrom('a', 'é', '☃', '😀'), minLength: 60, maxLength: 130 }),
@@ -99,6 +103,34 @@ describe('wireKey', () => {
         expect(() => wireKey(key, { prefix, allowUnicodeKeys })).toThrow(/invalid key/);
       }
     }
+  });
+
+  it('never gives two different string keys the same wire bytes', () => {
+    const lone = fc.constantFrom('\uD800', '\uDBFF', '\uDC00', '\uDFFF', '\uFFFD');
+    const near = fc.tuple(fc.constantFrom('acct', 'k', 'é'), lone, lone).map(([stem, a, b]) => [stem + a, stem + b] as const);
+    fc.assert(
+      fc.property(fc.oneof(near, fc.tuple(keyArb, keyArb)), rulesArb, ([a, b], rules) => {
+        if (typeof a !== 'string' || typeof b !== 'string' || a === b) return;
+        let wires: [string, string];
+        try {
+          wires = [wireKey(a, rules), wireKey(b, rules)];
+        } catch (error) {
+          expectInvalidKey(error);
+          return;
+        }
+        expect(wires[0], `${JSON.stringify(a)} and ${JSON.stringify(b)} reach the same item`).not.toBe(wires[1]);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('refuses lone surrogates, in keys and in the prefix, even with allowUnicodeKeys', () => {
+    for (const key of ['acct\uD800', 'acct\uDBFF', '\uDC00acct', 'a\uDFFF\uD800b']) {
+      expect(() => wireKey(key, { prefix: '', allowUnicodeKeys: true })).toThrow(/lone UTF-16 surrogate/);
+      expect(() => wirePrefix(key, true)).toThrow(MemcacheIllegalInputError);
+    }
+    expect(wireKey('acct\uD83D\uDE00', { prefix: '', allowUnicodeKeys: true })).toBe(Buffer.from('acct😀').toString('latin1'));
+    expect(wireKey('acct\uFFFD', { prefix: '', allowUnicodeKeys: true })).toBe('acct\xef\xbf\xbd');
   });
 
   it('counts the prefix towards the 250-byte limit', () => {

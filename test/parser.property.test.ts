@@ -54,8 +54,12 @@ const dataArb: fc.Arbitrary<Buffer> = fc
   )
   .map((parts) => Buffer.from(parts.flat().slice(0, 300)));
 
+const MAX_U64 = (1n << 64n) - 1n;
+/** Any cas unique a server can send: up to 19 digits (leading zeros too), or any value up to 2^64-1. */
+const casArb = fc.oneof(digits(19), fc.bigInt({ min: 0n, max: MAX_U64 }).map(String), fc.constant(String(MAX_U64)));
+
 const valueReply: fc.Arbitrary<Reply> = fc
-  .record({ key: text(0x21, 0x7e, 1, 40), flags: fc.integer({ min: 0, max: 0xffffffff }), cas: fc.option(digits(20), { nil: undefined }), data: dataArb })
+  .record({ key: text(0x21, 0x7e, 1, 40), flags: fc.integer({ min: 0, max: 0xffffffff }), cas: fc.option(casArb, { nil: undefined }), data: dataArb })
   .map(({ key, flags, cas, data }) => {
     const header = `VALUE ${key} ${flags} ${data.length}${cas === undefined ? '' : ` ${cas}`}`;
     return {
@@ -235,6 +239,32 @@ describe('ResponseParser limits', () => {
       expectUnknownError(error);
     }
     expect(() => new ResponseParser(small).feed(Buffer.alloc(5000, 0x41), () => undefined)).toThrow(MemcacheUnknownError);
+  });
+});
+
+describe('ResponseParser cas uniques', () => {
+  // memcached's cas unique is a uint64_t; a longer token is not one a server can accept back.
+  it.each([
+    ['21 digits', `VALUE k 0 1 ${'1'.repeat(21)}`],
+    ['2^64', `VALUE k 0 1 ${MAX_U64 + 1n}`],
+    ['20 nines', `VALUE k 0 1 ${'9'.repeat(20)}`],
+    ['2^64-1 with a leading zero', `VALUE k 0 1 0${MAX_U64}`],
+  ])('a cas of %s is a protocol error, cut anywhere', (_name, header) => {
+    const bytes = Buffer.from(`${header}\r\nx\r\nEND\r\n`, 'latin1');
+    for (const chunks of [[bytes], cut(bytes, [5, 14, 20]), cut(bytes, Array.from({ length: bytes.length }, (_, i) => i))]) {
+      try {
+        parseAll(chunks);
+        expect.unreachable(`${header} must be refused`);
+      } catch (error) {
+        expectUnknownError(error);
+        expect((error as Error).message).toContain('cas unique above 2^64-1');
+      }
+    }
+  });
+
+  it('accepts 2^64-1, the largest cas unique', () => {
+    const bytes = Buffer.from(`VALUE k 0 1 ${MAX_U64}\r\nx\r\nEND\r\n`, 'latin1');
+    expect(parseAll([bytes]).frames[0]).toMatchObject({ kind: 'value', cas: '18446744073709551615' });
   });
 });
 

@@ -14,24 +14,34 @@ import {
   MemcacheUnknownCommandError,
   MemcacheUnknownError,
 } from '../src/errors.js';
-import { checkCasToken, checkDelta, checkExpire, checkFlags } from '../src/protocol/numbers.js';
+import { checkCasToken, checkDelta, checkExpire, checkFlags, checkFlushDelay } from '../src/protocol/numbers.js';
 
 const U32 = 0xffffffff;
 const U64 = (1n << 64n) - 1n;
 
 describe('number checks', () => {
+  // memcached 1.6.18 reads exptime as a signed 32-bit integer (see test/integration/input-limits.test.ts).
   it.each([
     [undefined, '0'],
     [0, '0'],
     [60, '60'],
+    [2592000, '2592000'],
     [-1, '-1'],
-    [U32, String(U32)],
-    [-U32, String(-U32)],
+    [2 ** 31 - 1, '2147483647'],
+    [-(2 ** 31), '-2147483648'],
   ] as const)('checkExpire(%s) -> %s', (input, out) => expect(checkExpire(input)).toBe(out));
 
-  it.each([1.5, U32 + 1, -U32 - 1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53])('checkExpire rejects %s', (input) => {
-    expect(() => checkExpire(input)).toThrow(MemcacheIllegalInputError);
-    expect(() => checkExpire(input, 'ttl')).toThrow(/^ttl must be/);
+  it.each([1.5, 2 ** 31, 4102444800, U32, U32 + 1, -(2 ** 31) - 1, -U32, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53])(
+    'checkExpire rejects %s, naming the range',
+    (input) => {
+      expect(() => checkExpire(input)).toThrow(MemcacheIllegalInputError);
+      expect(() => checkExpire(input, 'ttl')).toThrow(/^ttl must be an integer number of seconds in -2147483648\.\.2147483647 /);
+    },
+  );
+
+  it.each([0, 1, 2 ** 31 - 1])('checkFlushDelay accepts %s', (input) => expect(checkFlushDelay(input)).toBe(String(input)));
+  it.each([-1, 2 ** 31, U32, 1.5, Number.NaN])('checkFlushDelay rejects %s', (input) => {
+    expect(() => checkFlushDelay(input)).toThrow(/delay must be an integer number of seconds in 0\.\.2147483647/);
   });
 
   it.each([0, 1, U32])('checkFlags accepts %s', (input) => expect(checkFlags(input)).toBe(input));

@@ -51,7 +51,8 @@ export class ClientCore<V> {
    */
   readonly health$: Observable<ConnectionHealth>;
   /**
-   * Errors the server sent in answer to noreply commands (e.g. a value over the item size limit). They
+   * Errors a server or proxy sends for noreply commands (memcached 1.6.18 sends none: not even for a
+   * value over its item size limit), and the notice that a server does not know the `mn` sentinel. They
    * can never reach another command's reply; this is where they go instead.
    */
   readonly noreplyErrors$: Observable<MemcacheError>;

@@ -3,9 +3,10 @@ import type { StatValue } from '../commands/readers.js';
 import { statsObject } from '../commands/stats.js';
 import { MemcacheError, MemcacheIllegalInputError, MemcacheSerdeError, MemcacheUnexpectedCloseError } from '../errors.js';
 import { describeKey } from '../protocol/keys.js';
+import { rawLine } from '../protocol/raw-line.js';
 import type { ValueFrame } from '../protocol/frames.js';
 import type { Key } from '../protocol/keys.js';
-import { checkCasToken, checkCount, checkDelta, checkExpire, checkFlags } from '../protocol/numbers.js';
+import { checkCasToken, checkCount, checkDelta, checkExpire, checkFlags, checkFlushDelay, ITEM_OVERHEAD } from '../protocol/numbers.js';
 import type { DefaultValue } from '../serde/default.js';
 import type { Serialized } from '../serde/types.js';
 import { ClientCore } from './client-core.js';
@@ -172,7 +173,7 @@ export class Client<V = DefaultValue> extends ClientCore<V> {
 
   /** Invalidates every item, now or after `delay` seconds. */
   flushAll(delay = 0, options: NoreplyOption = {}): Command<boolean> {
-    return this.run(() => wire.flushAll(checkCount(delay, 'delay'), this.noreply(options)), { finish: (r) => r });
+    return this.run(() => wire.flushAll(checkFlushDelay(delay), this.noreply(options)), { finish: (r) => r });
   }
 
   /** Closes the current connection after what is in flight (sending `quit`); the next command reconnects. */
@@ -204,10 +205,14 @@ export class Client<V = DefaultValue> extends ClientCore<V> {
     );
   }
 
-  /** Sends one raw command line; resolves with the reply bytes up to (not including) `endTokens`. */
+  /**
+   * Sends one raw command line (without its CRLF, which is added); resolves with the reply bytes up to
+   * (not including) `endTokens`. A line containing CR or LF is refused: the server would read it as
+   * several commands, and their replies would go to the commands after this one. Strings are sent as
+   * latin1 (one byte per char), or as UTF-8 with `allowUnicodeKeys`.
+   */
   rawCommand(command: string | Uint8Array, endTokens: string | Uint8Array = '\r\n'): Command<Buffer> {
-    const line = typeof command === 'string' ? Buffer.from(command, this.opts.allowUnicodeKeys ? 'utf8' : 'latin1') : command;
-    return this.run(() => wire.raw(line, Buffer.from(endTokens)), { finish: (r) => r });
+    return this.run(() => wire.raw(rawLine(command, this.opts.allowUnicodeKeys), Buffer.from(endTokens)), { finish: (r) => r });
   }
 
   private storeCommand(verb: StoreVerb, key: Key, value: V, options: StoreOptions): Command<boolean> {
@@ -225,11 +230,13 @@ export class Client<V = DefaultValue> extends ClientCore<V> {
       if (cause instanceof MemcacheError) throw cause;
       throw new MemcacheIllegalInputError(`the serde could not serialize the value for key ${describeKey(key)}`, { cause });
     }
-    // memcached answers an oversized set with an error *and drops the item already stored under the key*,
-    // so refuse it here (noreply too, whose error would otherwise go unseen).
-    if (serialized.value.length > this.opts.maxValueSize) {
+    // memcached refuses an item over its size limit *and drops the item already stored under the key*;
+    // with noreply it does not even say so. The limit counts the key and a fixed overhead too.
+    const room = this.opts.maxValueSize - wireKey.length - ITEM_OVERHEAD;
+    if (serialized.value.length > room) {
       throw new MemcacheIllegalInputError(
-        `value for key ${describeKey(key)} is ${serialized.value.length} bytes, over maxValueSize (${this.opts.maxValueSize})`,
+        `value for key ${describeKey(key)} is ${serialized.value.length} bytes; with the key (${wireKey.length} bytes) and ` +
+          `memcached's ${ITEM_OVERHEAD}-byte item overhead that is over maxValueSize (${this.opts.maxValueSize}), so at most ${Math.max(room, 0)} bytes fit`,
       );
     }
     return { key: wireKey, data: serialized.value, flags: checkFlags(options.flags ?? serialized.flags) };

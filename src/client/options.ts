@@ -3,6 +3,7 @@ import type { SchedulerLike } from 'rxjs';
 import { MemcacheIllegalInputError } from '../errors.js';
 import type { Key } from '../protocol/keys.js';
 import { wirePrefix } from '../protocol/keys.js';
+import { Credentials } from '../secret.js';
 import type { Deserializer, Serde, Serializer } from '../serde/types.js';
 
 /**
@@ -59,8 +60,10 @@ export interface ClientOptions<V> {
    */
   readonly maxQueueBytes?: number;
   /**
-   * Largest serialized value `set` and friends will send (bytes), checked before anything is written,
-   * noreply included. Default 1 MiB, memcached's default item size; raise it with the server's `-I`.
+   * memcached's item size limit (`-I`) in bytes: set it to the server's. Default 1 MiB, memcached's
+   * default. memcached counts the key and 63 bytes of item overhead against it too, so a value over
+   * `maxValueSize` - key bytes (prefix included) - 63 is refused before anything is written, noreply
+   * included: the server would refuse it and delete the value already stored under the key.
    */
   readonly maxValueSize?: number;
   /** Largest value size a server reply may declare; checked before any buffer is allocated. Default 128 MiB. */
@@ -68,7 +71,8 @@ export interface ClientOptions<V> {
   /**
    * memcached's ASCII authentication (`memcached -Y authfile`): sent first on every new connection, never
    * as noreply. Rejected credentials fail the connection's commands with `MemcacheAuthError`. Neither
-   * part may contain whitespace (memcached's token format).
+   * part may contain whitespace (memcached's token format). The password never appears when a client
+   * is printed (`util.inspect`, `JSON.stringify`), nor in errors, events or traces.
    */
   readonly auth?: { readonly username: string; readonly password: string };
   /**
@@ -97,7 +101,8 @@ export interface ResolvedOptions {
   readonly maxQueueBytes: number;
   readonly maxValueSize: number;
   readonly maxResponseValueSize: number;
-  readonly auth: { readonly username: string; readonly password: string } | undefined;
+  /** Never printed: see `Credentials`. */
+  readonly auth: Credentials | undefined;
   readonly backoff: { readonly initial: number; readonly max: number };
 }
 
@@ -150,6 +155,7 @@ function keepAlive(value: boolean | number | undefined): boolean | number {
 
 // Credentials travel as `<username> <password>` in one data block, which memcached splits on
 // whitespace: neither part may contain any (the server answers "bad authentication token format").
+// Kept as `Credentials`, so printing the client or its options never shows the password.
 function credentials(auth: ClientOptions<unknown>['auth']): ResolvedOptions['auth'] {
   if (auth === undefined) return undefined;
   const { username, password } = auth;
@@ -157,5 +163,5 @@ function credentials(auth: ClientOptions<unknown>['auth']): ResolvedOptions['aut
   if (!valid(username) || !valid(password)) {
     throw new MemcacheIllegalInputError('auth needs a username and a password, both non-empty and without whitespace');
   }
-  return { username, password };
+  return new Credentials(username, password);
 }

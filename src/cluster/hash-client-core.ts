@@ -77,8 +77,9 @@ export class HashClientCore<V> {
       deadTimeout: count(options.deadTimeout, 60_000, 'deadTimeout'),
       scheduler: options.scheduler ?? asyncScheduler,
     };
-    // Each server's client reports errors; misses for ignoreExc are decided here, per key.
-    this.members = new Membership<V>({ ...options, ignoreExc: false }, lifecycle, options.connect);
+    // Each server's client reports errors; misses for ignoreExc are decided here, per key. The caller's
+    // `auth` object would print its password, so the members keep the redacting `Credentials` instead.
+    this.members = new Membership<V>({ ...options, ignoreExc: false, ...(resolved.auth && { auth: resolved.auth }) }, lifecycle, options.connect);
     const rings = ringOf(this.members.members$, pickHasher(options.hasher));
     this.health$ = this.members.health$;
     const members$ = this.members.members$;

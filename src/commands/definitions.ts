@@ -2,6 +2,7 @@ import { MemcacheError } from '../errors.js';
 import type { ValueFrame } from '../protocol/frames.js';
 import { parseU64 } from '../protocol/numbers.js';
 import type { Request } from '../protocol/request.js';
+import { SecretBytes } from '../secret.js';
 import { LineReader, LinesReader, RawReader, StatsReader, ValuesReader } from './readers.js';
 
 /**
@@ -77,18 +78,22 @@ function failedIndexes(results: Array<boolean | null | MemcacheError>): number[]
 /** Keys per retrieval line: long lists become several commands in one pipelined request. */
 export const KEYS_PER_GET = 100;
 
-/** `get|gets <key>*` or `gat|gats <exptime> <key>*` ("Retrieval command"), split into lines of `KEYS_PER_GET`. */
-export function retrieve(verb: 'get' | 'gets' | 'gat' | 'gats', keys: readonly string[], expire?: string): Request<ValueFrame[]> {
+/**
+ * `get|gets <key>*` or `gat|gats <exptime> <key>*` ("Retrieval command"), split into lines of
+ * `KEYS_PER_GET`. Each key is asked for once, so a second value for it is a protocol error.
+ */
+export function retrieve(verb: 'get' | 'gets' | 'gat' | 'gats', wanted: readonly string[], expire?: string): Request<ValueFrame[]> {
   const head = expire === undefined ? `${verb} ` : `${verb} ${expire} `;
-  if (keys.length === 1) {
-    const key = keys[0] as string;
+  if (wanted.length === 1) {
+    const key = wanted[0] as string;
     return { name: verb, keys: 1, parts: [`${head}${key}\r\n`], reader: () => new ValuesReader(verb, key, 1) };
   }
+  const asked = new Set(wanted);
+  const keys = [...asked];
   const parts: string[] = [];
   for (let i = 0; i < keys.length; i += KEYS_PER_GET) {
     parts.push(`${head}${keys.slice(i, i + KEYS_PER_GET).join(' ')}\r\n`);
   }
-  const asked = new Set(keys);
   return { name: verb, keys: keys.length, parts, reader: () => new ValuesReader(verb, asked, parts.length) };
 }
 
@@ -176,7 +181,8 @@ function lineCommand<T>(name: string, line: string, noreply: boolean, noreplyVal
  * `<username> <password>`; STORED means authenticated. Never noreply: the answer is the whole point.
  */
 export function authenticate(username: string, password: string): Request<boolean> {
-  const payload = Buffer.from(`${username} ${password}`, 'utf8');
+  // Held by every new connection's queue: SecretBytes keep the password out of any printout.
+  const payload = new SecretBytes(Buffer.from(`${username} ${password}`, 'utf8'));
   return {
     name: 'auth',
     parts: [`set auth 0 0 ${payload.length}\r\n`, payload, '\r\n'],

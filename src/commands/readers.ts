@@ -76,10 +76,12 @@ export class LineReader<T> implements ReplyReader<T> {
 
 /**
  * Reads retrieval replies: `VALUE` frames then `END`, once per wire command. Every returned key must be
- * one that was asked for — anything else means the stream is out of sync, and the connection goes.
+ * one that was asked for, and only once (each key is asked for once) — anything else means the stream
+ * is out of sync, and the connection goes.
  */
 export class ValuesReader implements ReplyReader<ValueFrame[]> {
   private readonly values: ValueFrame[] = [];
+  private readonly seen = new Set<string>();
   private ends = 0;
   private error: MemcacheError | undefined;
 
@@ -93,6 +95,8 @@ export class ValuesReader implements ReplyReader<ValueFrame[]> {
     if (frame.kind === 'value') {
       const known = typeof this.asked === 'string' ? frame.key === this.asked : this.asked.has(frame.key);
       if (!known) throw new MemcacheUnknownError(`${this.command} received a value for a key it did not ask for: ${JSON.stringify(frame.key)}`);
+      if (this.seen.has(frame.key)) throw new MemcacheUnknownError(`${this.command} received two values for the key ${JSON.stringify(frame.key)}`);
+      this.seen.add(frame.key);
       this.values.push(frame);
       return false;
     }

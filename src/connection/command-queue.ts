@@ -55,6 +55,8 @@ export interface Batch {
 export class CommandQueue {
   private readonly toWrite = new Fifo<Entry>();
   private readonly awaiting = new Fifo<Entry>();
+  /** Commands still `queued` in `toWrite` (cancelled ones wait there to be skipped), and their bytes. */
+  private waiting = 0;
   private bytes = 0;
   private sentinelOn: boolean;
 
@@ -73,7 +75,7 @@ export class CommandQueue {
   }
 
   get queued(): number {
-    return this.toWrite.size;
+    return this.waiting;
   }
 
   /** Request bytes of the commands waiting to be written. */
@@ -85,21 +87,16 @@ export class CommandQueue {
     return this.awaiting.size;
   }
 
-  get idle(): boolean {
-    return this.toWrite.size === 0 && this.awaiting.size === 0;
-  }
-
   /** Whether a subscriber still waits on anything; replies owed to settled commands do not count. */
   get busy(): boolean {
-    for (const entry of this.toWrite) if (entry.state === 'queued') return true;
+    if (this.waiting > 0) return true;
     for (const entry of this.awaiting) if (entry.state === 'written') return true;
     return false;
   }
 
   /** Whether any command still waits to be written. */
   get pending(): boolean {
-    for (const entry of this.toWrite) if (entry.state === 'queued') return true;
-    return false;
+    return this.waiting > 0;
   }
 
   /** Whether the oldest reply owed is a sentinel's `MN`. */
@@ -114,12 +111,14 @@ export class CommandQueue {
 
   push(entry: Entry): void {
     this.toWrite.push(entry);
+    this.waiting++;
     this.bytes += entry.size;
   }
 
   /** Puts a command ahead of everything queued (authentication goes first on a new connection). */
   pushFront(entry: Entry): void {
     this.toWrite.unshift(entry);
+    this.waiting++;
     this.bytes += entry.size;
   }
 
@@ -129,13 +128,14 @@ export class CommandQueue {
    */
   take(now: number, received: number): Batch {
     const batch: Batch = { parts: [], settled: [], late: [] };
+    if (this.suspect(received)) return batch;
     let afterNoreply = false;
     let lastDeadline = Number.POSITIVE_INFINITY;
     while (this.awaiting.size < this.maxPipeline) {
       const entry = this.toWrite.shift();
       if (entry === undefined) break;
       if (entry.state !== 'queued') continue;
-      this.bytes -= entry.size;
+      this.unqueue(entry);
       // Past its deadline already (its timer has not fired yet): never write it.
       if (entry.deadline <= now) {
         entry.state = 'cancelled';
@@ -181,7 +181,7 @@ export class CommandQueue {
   cancel(entry: Entry): void {
     if (entry.state === 'queued') {
       entry.state = 'cancelled';
-      this.bytes -= entry.size;
+      this.unqueue(entry);
     } else if (entry.state === 'written') entry.state = 'detached';
   }
 
@@ -195,7 +195,7 @@ export class CommandQueue {
     for (const entry of this.toWrite) {
       if (entry.state === 'queued' && entry.deadline <= now) {
         entry.state = 'cancelled';
-        this.bytes -= entry.size;
+        this.unqueue(entry);
         failed.push(entry);
       }
     }
@@ -247,7 +247,10 @@ export class CommandQueue {
   takeWritten(all: boolean): Entry[] {
     const live: Entry[] = [];
     const lists = all ? [...this.awaiting.drain(), ...this.toWrite.drain()] : this.awaiting.drain();
-    if (all) this.bytes = 0;
+    if (all) {
+      this.waiting = 0;
+      this.bytes = 0;
+    }
     for (const entry of lists) {
       if (entry.state === 'queued' || entry.state === 'written') {
         entry.state = 'done';
@@ -255,6 +258,21 @@ export class CommandQueue {
       }
     }
     return live;
+  }
+
+  /**
+   * The oldest reply owed is overdue and not a byte has come since it was written: the connection may be
+   * dead. Nothing more is written to it until a byte arrives; if none does, it is dropped and what waits
+   * goes to the next connection instead of failing with it.
+   */
+  private suspect(received: number): boolean {
+    const head = this.awaiting.peek();
+    return head !== undefined && head.state === 'expired' && head.mark === received;
+  }
+
+  private unqueue(entry: Entry): void {
+    this.waiting--;
+    this.bytes -= entry.size;
   }
 
   /** The sentinel has nobody to settle; it borrows its run's deadline so a silent server is still noticed. */

@@ -86,16 +86,19 @@ export class Connection {
   private closing = false;
   private closed = false;
   private readonly closeWaiters: Array<() => void> = [];
+  /** What the queue learned while reading a frame, for the owner to hear after it. */
+  private readonly notices: Array<() => void> = [];
 
   constructor(private readonly settings: ConnectionSettings) {
     const { scheduler, label } = settings;
     this.queue = new CommandQueue(
       settings.maxPipeline,
       {
+        // Heard while a frame is being read: told once the queue is consistent again (see onFrame).
         noreplyError: (frame) => {
-          if (frame.kind === 'error') settings.onNoreplyError(settings.toError(frame));
+          if (frame.kind === 'error') this.notices.push(() => settings.onNoreplyError(settings.toError(frame)));
         },
-        unsupported: settings.onSentinelUnsupported,
+        unsupported: (error) => this.notices.push(() => settings.onSentinelUnsupported(error)),
       },
       label,
       settings.noreplySentinel,
@@ -165,7 +168,7 @@ export class Connection {
     if (this.closed) return Promise.resolve();
     const done = new Promise<void>((resolve) => this.closeWaiters.push(resolve));
     this.closing = true;
-    if (this.queue.idle) this.finishClose();
+    if (!this.queue.busy) this.finishClose();
     return done;
   }
 
@@ -230,6 +233,7 @@ export class Connection {
       done = this.queue.deliver(frame);
     } catch (error) {
       this.drop(error instanceof MemcacheError ? error : toConnectionError(error, 'reply handling failed'));
+      for (const notice of this.notices.splice(0)) notice();
       return;
     }
     if (frame.kind === 'error') this.lastServerError = frame.line.toString('latin1');
@@ -237,7 +241,8 @@ export class Connection {
       this.served = true;
       this.gate.up();
     }
-    // The queue is consistent before the subscriber hears: it may issue new commands right away.
+    // The queue is consistent before anyone hears: they may issue new commands right away.
+    for (const notice of this.notices.splice(0)) notice();
     done?.settle();
     if (this.queue.writable) this.writes.soon();
     else if (this.closing && !this.queue.busy) this.finishClose();
@@ -266,7 +271,8 @@ export class Connection {
     }
     for (const entry of failed) entry.fail(timedOut);
     this.rearm();
-    if (this.closing && !this.queue.busy) this.finishClose();
+    if (this.queue.writable) this.writes.soon();
+    else if (this.closing && !this.queue.busy) this.finishClose();
   }
 
   private rearm(): void {
@@ -283,9 +289,9 @@ export class Connection {
   /**
    * Forgets the current link and its written commands before anyone hears of the failure, so a command
    * issued from an error callback opens a fresh connection instead of joining the dying one. Commands not
-   * yet written stay queued when a new link may be opened at once (the lost one had served us);
-   * otherwise (closing, or a server that never served: refused, closed at once, failed handshake) they
-   * fail with the same error, and new commands fail fast while the backoff lasts.
+   * yet written stay queued when a new link may be opened at once (see `ReconnectGate`); otherwise
+   * (closing, or backing off from a server that does not serve) they fail with the same error, and new
+   * commands fail fast while the backoff lasts.
    */
   private detach(error: MemcacheError): Carried {
     const link = this.link;
@@ -296,7 +302,7 @@ export class Connection {
     this.writes.detach();
     this.alarm.cancel();
     this.connectTimer.cancel();
-    const entries = this.queue.takeWritten(this.closing || !this.served);
+    const entries = this.queue.takeWritten(this.closing || this.gate.refusal(now) !== undefined);
     if (link !== undefined) this.report({ state: 'down', since: now, error });
     return { link, entries };
   }

@@ -23,7 +23,8 @@ export class ReconnectGate {
   refusal(now: number): MemcacheError | undefined {
     const wait = this.retryAt - now;
     if (wait <= 0) return undefined;
-    return new MemcacheConnectionError(`reconnecting to ${this.label} in ${Math.ceil(wait)} ms`, { cause: this.lastError });
+    const why = this.lastError === undefined ? '' : ` (last attempt: ${this.lastError.message})`;
+    return new MemcacheConnectionError(`reconnecting to ${this.label} in ${Math.ceil(wait)} ms${why}`, { cause: this.lastError });
   }
 
   /** The connection served a reply. */

@@ -19,7 +19,7 @@ export interface KeyRules {
  *
  * Rules: not empty; prefix + key at most 250 bytes; no byte 0x00–0x20 or 0x7F (whitespace and control
  * characters would split or end the command line); bytes above 0x7F only with `allowUnicodeKeys`
- * (strings are then UTF-8 encoded).
+ * (strings are then UTF-8 encoded, and must be well-formed UTF-16: no lone surrogates).
  * @throws MemcacheIllegalInputError naming the key and the rule it broke.
  */
 export function wireKey(key: Key, rules: KeyRules): string {
@@ -27,6 +27,8 @@ export function wireKey(key: Key, rules: KeyRules): string {
     if (key.length === 0) throw illegal(key, 'a key must not be empty');
     if (isPlainAscii(key)) return checkLength(rules.prefix + key, key);
     if (!rules.allowUnicodeKeys && !hasControl(key)) throw illegal(key, 'non-ASCII characters need allowUnicodeKeys');
+    // UTF-8 encodes every lone surrogate as U+FFFD, so distinct keys would reach the same item.
+    if (!isWellFormed(key)) throw illegal(key, 'a lone UTF-16 surrogate has no UTF-8 form');
     return checkBytes(Buffer.from(key, 'utf8'), key, rules);
   }
   if (!(key instanceof Uint8Array)) throw illegal(key, 'a key must be a string or a Uint8Array');
@@ -37,6 +39,28 @@ export function wireKey(key: Key, rules: KeyRules): string {
 export function wirePrefix(prefix: Key | undefined, allowUnicodeKeys: boolean): string {
   if (prefix === undefined || prefix.length === 0) return '';
   return wireKey(prefix, { prefix: '', allowUnicodeKeys });
+}
+
+/**
+ * True when every UTF-16 surrogate in `text` is half of a pair (what `String#isWellFormed` checks in
+ * ES2024), i.e. when its UTF-8 form says exactly what it says.
+ *
+ * @example
+ * ```ts
+ * isWellFormed('😀'); // true
+ * isWellFormed('acct\uD800'); // false
+ * ```
+ */
+export function isWellFormed(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c > 0xdbff) return false; // a low surrogate with no high one before it
+    const next = text.charCodeAt(i + 1); // NaN past the end
+    if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+    i++;
+  }
+  return true;
 }
 
 /** The fast path: printable ASCII only (0x21–0x7E). */

@@ -4,17 +4,44 @@ import { MemcacheIllegalInputError } from '../errors.js';
 export const MAX_U64 = (1n << 64n) - 1n;
 const MAX_U32 = 0xffffffff;
 
+/** memcached reads exptime and flush_all delays as signed 32-bit integers; larger values wrap. */
+export const EXPTIME_MIN = -(2 ** 31);
+/** 2^31 - 1 seconds: as a Unix time, 2038-01-19T03:14:07Z. */
+export const EXPTIME_MAX = 2 ** 31 - 1;
+
 /**
- * Expiration in seconds: 0 = never, up to 30 days relative, larger = a Unix time (protocol.txt,
- * "Expiration times"). Negative values expire at once, which memcached accepts.
+ * Expiration in seconds (protocol.txt, "Expiration times"): 0 = never, up to 30 days (2592000) relative,
+ * larger = a Unix time. memcached 1.6.18 parses it as a signed 32-bit integer: from 2^31 up (a Unix time
+ * after 2038-01-19) the item is stored already expired, and below -2^31 it wraps around to a far
+ * future, so both are refused. A negative value inside the range expires the item at once, as
+ * protocol.txt documents, and is allowed.
  */
 export function checkExpire(expire: number | undefined, what = 'expire'): string {
   if (expire === undefined) return '0';
-  if (!Number.isSafeInteger(expire) || expire < -MAX_U32 || expire > MAX_U32) {
-    throw new MemcacheIllegalInputError(`${what} must be an integer number of seconds, got ${String(expire)}`);
+  if (!Number.isSafeInteger(expire) || expire < EXPTIME_MIN || expire > EXPTIME_MAX) {
+    throw new MemcacheIllegalInputError(
+      `${what} must be an integer number of seconds in ${EXPTIME_MIN}..${EXPTIME_MAX} (0 = never, up to 2592000 = ` +
+        `relative, larger = a Unix time before 2038-01-19, negative = already expired), got ${String(expire)}`,
+    );
   }
   return String(expire);
 }
+
+/** `flush_all` delay: like an exptime (memcached flushes at once from 2^31 up), but never negative. */
+export function checkFlushDelay(delay: number): string {
+  if (!Number.isSafeInteger(delay) || delay < 0 || delay > EXPTIME_MAX) {
+    throw new MemcacheIllegalInputError(`delay must be an integer number of seconds in 0..${EXPTIME_MAX}, got ${String(delay)}`);
+  }
+  return String(delay);
+}
+
+/**
+ * Bytes memcached 1.6.18 counts on top of key and value against its item size limit (`-I`): a 48-byte
+ * item header, 8 for the cas unique, 1 after the key, 2 for the value's CRLF and 4 for non-zero client
+ * flags. Measured: with `-I 1m` and flags 16 the largest value that stores is 1048576 - 63 - key bytes,
+ * for every key length (59 with flags 0; 8 less again under `-C`). This is the largest of those.
+ */
+export const ITEM_OVERHEAD = 63;
 
 /** Client flags: an unsigned 32-bit integer (memcached ≥ 1.2.1). */
 export function checkFlags(flags: number): number {

@@ -23,6 +23,8 @@ export interface ParserLimits {
 /** Defaults: memcached's item size ceiling is 1 GiB (`-I`), its lines are short. */
 export const DEFAULT_PARSER_LIMITS: ParserLimits = { maxValueLength: 1024 * 1024 * 1024, maxLineLength: 64 * 1024 };
 
+/** 2^64-1 in decimal: among strings of 20 digits, string order is numeric order. */
+const MAX_U64_DIGITS = '18446744073709551615';
 const CR = 13;
 const LF = 10;
 const SPACE = 32;
@@ -217,6 +219,10 @@ export class ResponseParser {
       this.readNumber(line, lengthEnd, Number.POSITIVE_INFINITY);
       if (this.numberEnd < line.length) throw protocolError('malformed VALUE line', line);
       cas = line.toString('latin1', lengthEnd + 1, this.numberEnd);
+      // A cas unique is a 64-bit unsigned integer: anything longer is not a token a server can accept back.
+      if (cas.length > MAX_U64_DIGITS.length || (cas.length === MAX_U64_DIGITS.length && cas > MAX_U64_DIGITS)) {
+        throw protocolError('cas unique above 2^64-1', line);
+      }
     }
     this.pending = { kind: 'value', header: EMPTY, key, flags, cas, length };
     return this.nextBlock(this.pending);

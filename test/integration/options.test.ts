@@ -47,6 +47,19 @@ describe('allowUnicodeKeys', () => {
       await unicode.close();
     }
   });
+
+  it('refuses keys with a lone surrogate, which UTF-8 would turn into another key', async () => {
+    const unicode = new Client(server.spec, { allowUnicodeKeys: true });
+    try {
+      // Both would be sent as acct<EF BF BD>, so one account would read the other's value.
+      await expect(unicode.set('acct\uD800', 'alice', { noreply: false })).rejects.toBeInstanceOf(MemcacheIllegalInputError);
+      await expect(unicode.get('acct\uDBFF')).rejects.toThrow(/lone UTF-16 surrogate/);
+      expect(await peek('acct\xef\xbf\xbd')).toBe('END\r\n');
+      expect(() => new Client(server.spec, { allowUnicodeKeys: true, keyPrefix: 'app\uDC00:' })).toThrow(MemcacheIllegalInputError);
+    } finally {
+      await unicode.close();
+    }
+  });
 });
 
 describe('defaultNoreply', () => {

@@ -1,0 +1,103 @@
+import { NEVER } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { Client, MemcacheQueueFullError, MemcacheTimeoutError, MemcacheUnknownCommandError } from '../src/index.js';
+import { createFakeTransport, serve } from './fake-transport.js';
+import { bytes, createTestScheduler } from './helpers/observable-matcher.js';
+
+// What a lost connection leaves behind, how fast the client comes back, and what it learns about the server.
+
+const SERVER = '127.0.0.1:1';
+const OPTIONS = { timeout: 1000, connectTimeout: 500 };
+
+describe('after a connection is lost', () => {
+  it('commands not yet written move to the next connection instead of failing', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const fake = createFakeTransport({
+        scheduler,
+        replies: () => NEVER,
+        respond: (written, n) => (n === 1 ? serve({ b: 'B' })(written) : undefined),
+      });
+      const client = new Client(SERVER, { ...OPTIONS, maxPipeline: 1 }, fake.transport);
+      expectObservable(client.get('a')).toBe('1000ms #', undefined, new MemcacheTimeoutError(`no reply from ${SERVER} within 1000 ms`));
+      // b waits behind a (pipeline of one) when the silent connection is dropped at 1000.
+      expectObservable(client.get('b'), '500ms ^').toBe('1000ms (x|)', { x: 'B' });
+      scheduler.flush();
+      expect(fake.writes.map((w) => [w.time, w.connection, w.data])).toEqual([
+        [0, 0, 'get a\r\n'],
+        [1000, 1, 'get b\r\n'],
+      ]);
+    });
+  });
+
+  it('a server that accepts and closes at once (memcached at its connection limit) gets few connections, and the errors quote it', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ cold }) => {
+      const fake = createFakeTransport({
+        scheduler,
+        replies: () => cold<Buffer>('-(e|)', { e: bytes('ERROR Too many open connections\r\n') }),
+      });
+      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const messages: string[] = [];
+      let settled = 0;
+      const issued = 400;
+      for (let i = 0; i < issued; i++) {
+        scheduler.schedule(() => {
+          client.get('k').subscribe({ next: () => settled++, error: (e: Error) => (settled++, messages.push(e.message)) });
+        }, i * 5);
+      }
+      scheduler.flush();
+      expect(settled).toBe(issued);
+      expect(messages).toHaveLength(issued);
+      // 2 s of commands: one immediate retry, then a doubling, jittered backoff (25 ms … 2 s).
+      expect(fake.connections.length).toBeGreaterThan(2);
+      expect(fake.connections.length).toBeLessThanOrEqual(12);
+      expect(messages.every((m) => m.includes('Too many open connections'))).toBe(true);
+    });
+  });
+});
+
+describe('a server without the mn meta no-op', () => {
+  it('answering mn with ERROR: noreply runs stop carrying a sentinel on that connection, and noreplyErrors$ says so once', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const old = serve({ a: 'A' });
+      const fake = createFakeTransport({
+        scheduler,
+        respond: (written) => {
+          const reply = old(written);
+          return typeof reply === 'string' ? reply.replaceAll('MN\r\n', 'ERROR\r\n') : reply;
+        },
+        respondAfter: 1,
+      });
+      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const notices: unknown[] = [];
+      client.noreplyErrors$.subscribe((e) => notices.push(e));
+      expectObservable(client.set('x', '1')).toBe('(t|)', { t: true });
+      expectObservable(client.get('a')).toBe('-(x|)', { x: 'A' });
+      expectObservable(client.set('y', '2'), '---^').toBe('---(t|)', { t: true });
+      expectObservable(client.get('a'), '---^').toBe('----(x|)', { x: 'A' });
+      scheduler.flush();
+      expect(fake.written()).toEqual(['set x 16 0 1 noreply\r\n1\r\nmn\r\nget a\r\n', 'set y 16 0 1 noreply\r\n2\r\nget a\r\n']);
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toBeInstanceOf(MemcacheUnknownCommandError);
+      expect((notices[0] as Error).message).toContain('noreplySentinel');
+    });
+  });
+});
+
+describe('the queue is bounded by bytes as well as by count', () => {
+  it('a command that would take the waiting bytes over maxQueueBytes fails at once; smaller ones still queue', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const fake = createFakeTransport({ scheduler, connectAfter: 'never' });
+      const client = new Client(SERVER, { ...OPTIONS, maxQueueBytes: 200, timeout: 100 }, fake.transport);
+      const full = new MemcacheQueueFullError(`${'set big1 16 0 150 noreply\r\n'.length + 152} bytes already wait for ${SERVER} (maxQueueBytes 200)`);
+      const timedOut = new MemcacheTimeoutError(`no reply from ${SERVER} within 100 ms`);
+      expectObservable(client.set('big1', 'x'.repeat(150))).toBe('100ms #', undefined, timedOut);
+      expectObservable(client.set('big2', 'x'.repeat(150))).toBe('#', undefined, full);
+      expectObservable(client.get('small')).toBe('100ms #', undefined, timedOut);
+      scheduler.flush();
+    });
+  });
+});
