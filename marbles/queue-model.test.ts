@@ -50,7 +50,7 @@ const issue = spec.map((s) => step(`issue ${describeSpec(s)}`, (rig) => rig.issu
 const deliver = fc
   .tuple(fc.nat(3), fc.oneof(fc.integer({ min: 1, max: 60 }), fc.constant('all' as const)), fc.integer({ min: 1, max: 4 }))
   .map(([k, bytes, pieces]) => step(`deliver ${bytes} bytes in ${pieces} on open connection ${k}`, (rig) => rig.deliver(k, bytes, pieces)));
-const advance = fc.constantFrom(0, 1, 10, 400, TIMEOUT - 1, TIMEOUT, TIMEOUT + 500).map((ms) => step(`advance ${ms} ms`, (rig) => rig.advance(ms)));
+const advance = fc.constantFrom(0, 1, 10, 400, TIMEOUT - 1, TIMEOUT, TIMEOUT + 500).map((ms) => step(`advance ${ms} ms`, (rig) => rig.loop.advance(ms)));
 const stall = fc.constantFrom(TIMEOUT, 2 * TIMEOUT + 1).map((ms) => step(`stall the event loop ${ms} ms`, (rig) => rig.stall(ms)));
 const cancel = fc.nat(20).map((k) => step(`cancel waiting call ${k}`, (rig) => rig.cancel(k)));
 const drop = fc
@@ -76,7 +76,7 @@ const setups: fc.Arbitrary<RigSetup> = fc.record({
 function settleAll(rig: QueueRig): void {
   for (let round = 0; round < 12 && rig.calls.some((c) => c.state === 'pending'); round++) {
     rig.deliverAll();
-    rig.advance(round < 4 ? 0 : TIMEOUT / 2);
+    rig.loop.advance(round < 4 ? 0 : TIMEOUT / 2);
   }
   for (const call of rig.calls) if (call.state === 'pending') rig.violations.push(`#${call.id} ${call.kind}: never settled (hung)`);
 }
@@ -86,10 +86,10 @@ function closeAndCheck(rig: QueueRig): void {
   rig.close();
   for (let round = 0; round < 6 && rig.open().length > 0; round++) {
     rig.deliverAll();
-    rig.advance(round === 0 ? 0 : TIMEOUT);
+    rig.loop.advance(round === 0 ? 0 : TIMEOUT);
   }
   for (const n of rig.open()) rig.violations.push(`connection ${n} still open after close()`);
-  if (rig.scheduled > 0) rig.violations.push(`${rig.scheduled} timer(s) left after close()`);
+  if (rig.loop.scheduled > 0) rig.violations.push(`${rig.loop.scheduled} timer(s) left after close()`);
   const settled = rig.calls.filter((c) => c.state === 'settled').length;
   if (rig.commandEvents !== settled) rig.violations.push(`events$ reported ${rig.commandEvents} outcomes for ${settled} settled calls: a cancelled call settled`);
   const noreply = rig.noreplyErrorProblem();

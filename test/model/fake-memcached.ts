@@ -1,3 +1,6 @@
+import type { Observable } from 'rxjs';
+import type { Client } from '../../src/index.js';
+
 // A scripted memcached for the virtual-time queue model. Every key names the call that sent it
 // (`k<id>`, or `k<id>x<j>` for getMany), and the answer is a fixed function of that id, so a call
 // can be told its own reply and nobody else's. It is not a real server: it exists to control exactly
@@ -49,6 +52,26 @@ export function ownReply(kind: CallKind, id: number): OwnReply {
     case 'setLargeNoreply':
     case 'deleteNoreply':
       return value(true);
+  }
+}
+
+/** Sends call `id` of `kind` through the client: its keys and values name it. */
+export function sendCall(client: Client, kind: CallKind, id: number): Observable<unknown> {
+  const key = `k${id}`;
+  switch (kind) {
+    case 'get':
+      return client.get(key);
+    case 'getMany':
+      return client.getMany(Array.from({ length: MANY }, (_, j) => `${key}x${j}`));
+    case 'set':
+    case 'setNoreply':
+      return client.set(key, `s${id}`, { noreply: kind === 'setNoreply' });
+    case 'setLarge':
+    case 'setLargeNoreply':
+      return client.set(key, `L${id}:`.padEnd(LARGE, 'L'), { noreply: kind === 'setLargeNoreply' });
+    case 'delete':
+    case 'deleteNoreply':
+      return client.delete(key, { noreply: kind === 'deleteNoreply' });
   }
 }
 

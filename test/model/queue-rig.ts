@@ -1,19 +1,15 @@
-import { Subject, VirtualTimeScheduler, type Observable } from 'rxjs';
+import { Subject } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { createFakeTransport, type FakeTransport } from '../../marbles/fake-transport.js';
-import { Client, MemcacheServerError, MemcacheUnknownCommandError } from '../../src/index.js';
-import { FakeConnection, LARGE, MANY, NOREPLY_ERROR, ownReply, type CallKind, type ServerTraits } from './fake-memcached.js';
+import { Client } from '../../src/index.js';
+import { FakeConnection, ownReply, sendCall, type CallKind, type ServerTraits } from './fake-memcached.js';
 import type { Outcome } from './memcache-model.js';
-import { judgeOutcome, judgeWrite, TIMEOUT, type Moment, type RigCall } from './queue-rules.js';
+import { judgeNoreplyErrors, judgeOutcome, judgeWrite, TIMEOUT, type Moment, type RigCall } from './queue-rules.js';
+import { VirtualLoop } from './virtual-loop.js';
 
 // The client on a fake transport in RxJS virtual time, driven step by step by the queue model: the
 // test decides when reply bytes arrive and in which pieces, when time passes, who unsubscribes, when
 // a connection dies and when the event loop stalls. Every rule of queue-rules.ts is checked as it happens.
-//
-// Two virtual schedulers stand in for Node's event loop: `clock` carries the client's timers (its
-// `scheduler` option) and the fake socket's, one action per timer; the TestScheduler, in run mode,
-// carries RxJS's asapScheduler (the client's end-of-tick writes), always at its frame 0. Keeping them
-// apart is what lets a stall run the due timers first and the immediates after the socket was read.
 
 export { TIMEOUT };
 const SERVER = '127.0.0.1:1';
@@ -31,7 +27,7 @@ export interface CallSpec {
 }
 
 export class QueueRig {
-  readonly clock = new VirtualTimeScheduler();
+  readonly loop: VirtualLoop;
   readonly client: Client;
   readonly fake: FakeTransport;
   readonly violations: string[] = [];
@@ -41,24 +37,24 @@ export class QueueRig {
   readonly noreplyErrors: unknown[] = [];
   private closed = false;
   private destroyed = false;
-  private resumedAt = Number.NEGATIVE_INFINITY;
   private readonly subjects: Array<Subject<Buffer>> = [];
   private readonly servers: FakeConnection[] = [];
   private readonly lastWritten: number[] = [];
   private readonly lastChunkAt: number[] = [];
 
   constructor(
-    private readonly ticks: TestScheduler,
+    ticks: TestScheduler,
     private readonly setup: RigSetup,
   ) {
+    this.loop = new VirtualLoop(ticks);
     this.fake = createFakeTransport({
-      scheduler: this.clock,
+      scheduler: this.loop.scheduler,
       connectAfter: setup.connectAfter,
       replies: (n) => (this.subjects[n] = new Subject<Buffer>()),
       respond: (written, n) => this.onWrite(written, n),
     });
     const auth = setup.auth ? { auth: { username: 'model', password: 'secret' } } : {};
-    const options = { timeout: TIMEOUT, connectTimeout: TIMEOUT, maxPipeline: setup.maxPipeline, scheduler: this.clock, ...auth };
+    const options = { timeout: TIMEOUT, connectTimeout: TIMEOUT, maxPipeline: setup.maxPipeline, scheduler: this.loop.scheduler, ...auth };
     this.client = new Client(SERVER, options, this.fake.transport);
     this.client.events$.subscribe((event) => {
       if (event.type === 'command') this.commandEvents++;
@@ -67,12 +63,7 @@ export class QueueRig {
   }
 
   get now(): number {
-    return this.clock.now();
-  }
-
-  /** Timers and immediates still scheduled. */
-  get scheduled(): number {
-    return this.clock.actions.length + this.ticks.actions.length;
+    return this.loop.now;
   }
 
   /** Subscribes a call now; its child (if any) is subscribed from inside its `next`, `complete` or `error`. */
@@ -84,7 +75,7 @@ export class QueueRig {
     const spawn = (on: 'next' | 'complete' | 'error'): void => {
       if (spec.child?.on === on) this.issue(spec.child.spec);
     };
-    call.subscription = this.command(spec.kind, id).subscribe({
+    call.subscription = sendCall(this.client, spec.kind, id).subscribe({
       next: (value) => {
         this.settle(call, { kind: 'value', value });
         spawn('next');
@@ -125,55 +116,20 @@ export class QueueRig {
     else subject?.complete();
   }
 
-  /** Runs what is due now (end of the current tick), then lets `ms` of virtual time pass, timer by timer. */
-  advance(ms: number): void {
-    const target = this.now + ms;
-    this.endTick();
-    for (let next = this.clock.actions[0]; next !== undefined && next.delay <= target; next = this.clock.actions[0]) {
-      this.clock.actions.shift();
-      this.clock.frame = next.delay;
-      this.execute(next);
-      this.endTick();
-    }
-    this.clock.frame = target;
-  }
-
   /**
-   * The application blocks the event loop for `ms` while the server answers everything owed. When the
-   * loop resumes, Node runs the timers that came due first, at the late time, then reads the sockets,
-   * then runs immediates; what a timer schedules with no delay waits for the next turn.
+   * The application blocks the event loop for `ms` while the server answers everything owed: those
+   * replies are in the socket before any timer runs, and the calls they complete must get them.
    */
   stall(ms: number): void {
-    this.endTick();
-    const resumeAt = this.now + ms;
-    // The server answers during the stall: those replies are in the socket before any timer runs.
+    this.loop.endTick();
     const arrived = this.open().map((n) => ({ n, ...(this.servers[n]?.take(Number.POSITIVE_INFINITY) ?? { data: '', completed: [] }) }));
     for (const id of arrived.flatMap((a) => a.completed)) {
       const call = this.calls[id];
       if (call?.state === 'pending') call.replyInStall = true;
     }
-    const due = this.clock.actions.filter((action) => action.delay <= resumeAt);
-    this.clock.frame = resumeAt;
-    this.resumedAt = resumeAt;
-    for (const action of due) {
-      const at = this.clock.actions.indexOf(action);
-      if (at < 0) continue;
-      this.clock.actions.splice(at, 1);
-      this.execute(action);
-    }
-    for (const { n, data } of arrived) this.push(n, data, 1);
-    this.advance(0);
-  }
-
-  /** Runs the immediates (asapScheduler) scheduled so far, and those they schedule. */
-  private endTick(): void {
-    this.ticks.maxFrames = this.ticks.frame;
-    this.ticks.flush();
-  }
-
-  private execute(action: (typeof this.clock.actions)[number]): void {
-    const error: unknown = action.execute(action.state, action.delay);
-    if (error !== undefined) throw error;
+    this.loop.stall(ms, () => {
+      for (const { n, data } of arrived) this.push(n, data, 1);
+    });
   }
 
   /** `client.close()`: from now on new calls may fail as closed. */
@@ -201,7 +157,7 @@ export class QueueRig {
    */
   dispose(): void {
     this.client.destroy();
-    this.endTick();
+    this.loop.endTick();
   }
 
   /** Indexes of the connections whose socket is still open. */
@@ -209,17 +165,9 @@ export class QueueRig {
     return this.fake.connections.flatMap((c, n) => (c.unsubscribedAt === undefined ? [n] : []));
   }
 
-  /**
-   * What is wrong with noreplyErrors$: every error must be one the server sent for a noreply command
-   * (no more of them than it sent), or the notice that the server does not know `mn`.
-   */
+  /** What is wrong with noreplyErrors$, if anything. */
   noreplyErrorProblem(): string | undefined {
-    const sent = this.servers.reduce((sum, s) => sum + s.noreplyErrors, 0);
-    const ours = this.noreplyErrors.filter((e) => e instanceof MemcacheServerError && e.message.includes(NOREPLY_ERROR)).length;
-    const notices = this.noreplyErrors.filter((e) => e instanceof MemcacheUnknownCommandError && !this.setup.knowsMn).length;
-    const stray = this.noreplyErrors.length - ours - notices;
-    if (stray === 0 && ours <= sent) return undefined;
-    return `noreplyErrors$ got ${ours} noreply errors for ${sent} sent, and ${stray} errors from elsewhere`;
+    return judgeNoreplyErrors(this.noreplyErrors, this.servers.reduce((sum, s) => sum + s.noreplyErrors, 0), this.setup.knowsMn);
   }
 
   private send(n: number, bytes: number | 'all', pieces: number): void {
@@ -237,27 +185,8 @@ export class QueueRig {
     }
   }
 
-  private command(kind: CallKind, id: number): Observable<unknown> {
-    const key = `k${id}`;
-    switch (kind) {
-      case 'get':
-        return this.client.get(key);
-      case 'getMany':
-        return this.client.getMany(Array.from({ length: MANY }, (_, j) => `${key}x${j}`));
-      case 'set':
-      case 'setNoreply':
-        return this.client.set(key, `s${id}`, { noreply: kind === 'setNoreply' });
-      case 'setLarge':
-      case 'setLargeNoreply':
-        return this.client.set(key, `L${id}:`.padEnd(LARGE, 'L'), { noreply: kind === 'setLargeNoreply' });
-      case 'delete':
-      case 'deleteNoreply':
-        return this.client.delete(key, { noreply: kind === 'deleteNoreply' });
-    }
-  }
-
   private moment(): Moment {
-    return { now: this.now, destroyed: this.destroyed, resumedAt: this.resumedAt, lastChunkAt: (n) => this.lastChunkAt[n] };
+    return { now: this.now, destroyed: this.destroyed, resumedAt: this.loop.resumedAt, lastChunkAt: (n) => this.lastChunkAt[n] };
   }
 
   private settle(call: RigCall, outcome: Exclude<Outcome, { kind: 'pending' }>): void {

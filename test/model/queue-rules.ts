@@ -6,8 +6,9 @@ import {
   MemcacheServerError,
   MemcacheTimeoutError,
   MemcacheUnexpectedCloseError,
+  MemcacheUnknownCommandError,
 } from '../../src/index.js';
-import type { CallKind, OwnReply } from './fake-memcached.js';
+import { NOREPLY_ERROR, type CallKind, type OwnReply } from './fake-memcached.js';
 import { describeOutcome, type Outcome } from './memcache-model.js';
 
 // The rules a call's outcome and a request's write must obey in the queue model, as pure checks
@@ -79,6 +80,18 @@ export function judgeWrite(call: RigCall | undefined, id: number, lastOnConnecti
   if (call.writtenOn !== undefined) wrong.push(`again (first on connection ${call.writtenOn})`);
   if (id <= lastOnConnection) wrong.push(`after #${lastOnConnection} (out of subscription order)`);
   return wrong;
+}
+
+/**
+ * What is wrong with what noreplyErrors$ emitted: each error must be one the server sent for a noreply
+ * command (no more than it sent), or the notice that it does not know `mn`.
+ */
+export function judgeNoreplyErrors(errors: readonly unknown[], sent: number, knowsMn: boolean): string | undefined {
+  const ours = errors.filter((e) => e instanceof MemcacheServerError && e.message.includes(NOREPLY_ERROR)).length;
+  const notices = errors.filter((e) => e instanceof MemcacheUnknownCommandError && !knowsMn).length;
+  const stray = errors.length - ours - notices;
+  if (stray === 0 && ours <= sent) return undefined;
+  return `noreplyErrors$ got ${ours} noreply errors for ${sent} sent, and ${stray} errors from elsewhere`;
 }
 
 function describeOwn(own: OwnReply): string {
