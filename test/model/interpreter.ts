@@ -175,7 +175,9 @@ class Interpreter {
         return c.getMany(op.keys);
       case 'set':
       case 'add':
+      case 'replace':
       case 'append':
+      case 'prepend':
         return c[op.kind](op.key, value, { noreply: op.noreply });
       case 'unsureSet':
         return c.set(op.key, value, { noreply: op.noreply });
@@ -187,6 +189,8 @@ class Interpreter {
         return c.incr(op.key, op.delta, { noreply: op.noreply });
       case 'delete':
         return c.delete(op.key, { noreply: op.noreply });
+      case 'touch':
+        return c.touch(op.key, 0, { noreply: op.noreply });
     }
   }
 

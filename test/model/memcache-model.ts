@@ -115,8 +115,15 @@ export class MemcacheModel {
         return this.store(op.key, String(op.start), ok(true));
       case 'add':
         return item === undefined ? this.store(op.key, value, quiet(true)) : quiet(false);
+      case 'replace':
+        return item === undefined ? quiet(false) : this.store(op.key, value, quiet(true));
       case 'append':
         return item === undefined ? quiet(false) : this.store(op.key, item.value + value, quiet(true));
+      case 'prepend':
+        return item === undefined ? quiet(false) : this.store(op.key, value + item.value, quiet(true));
+      case 'touch':
+        // A new expiry, not a new version: touch leaves the cas unique alone.
+        return quiet(item !== undefined);
       case 'cas':
         if (item === undefined) return quiet(null);
         if (token === undefined || this.tokenToVersion.get(token) !== item.version) return quiet(false);

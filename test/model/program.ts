@@ -10,15 +10,18 @@ export const UNSURE_KEYS = ['u0', 'u1'] as const;
 export type PoolKey = (typeof KEYS)[number];
 export type UnsureKey = (typeof UNSURE_KEYS)[number];
 
+/** Storage verbs with the same shape: key, value, noreply. */
+export type StoreKind = 'set' | 'add' | 'replace' | 'append' | 'prepend';
+
 /** One client call. Values are not stored here: the interpreter derives them from `size` and the call's sequence number. */
 export type Op =
   | { readonly kind: 'get' | 'gets'; readonly key: PoolKey }
   | { readonly kind: 'getMany'; readonly keys: readonly PoolKey[] }
-  | { readonly kind: 'set' | 'add' | 'append'; readonly key: PoolKey; readonly size: number; readonly noreply: boolean }
+  | { readonly kind: StoreKind; readonly key: PoolKey; readonly size: number; readonly noreply: boolean }
   | { readonly kind: 'cas'; readonly key: PoolKey; readonly size: number; readonly noreply: boolean }
   | { readonly kind: 'counter'; readonly key: PoolKey; readonly start: number }
   | { readonly kind: 'incr'; readonly key: PoolKey; readonly delta: number; readonly noreply: boolean }
-  | { readonly kind: 'delete'; readonly key: PoolKey; readonly noreply: boolean }
+  | { readonly kind: 'delete' | 'touch'; readonly key: PoolKey; readonly noreply: boolean }
   | { readonly kind: 'unsureSet'; readonly key: UnsureKey; readonly size: number; readonly noreply: boolean };
 
 /** When a child starts, relative to its parent's outcome. */
@@ -80,11 +83,11 @@ const unsureSet: fc.Arbitrary<Op> = fc.record({
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: readOp },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('set' as const, 'add' as const, 'append' as const), key, size, noreply: fc.boolean() }) },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constantFrom<StoreKind>('set', 'add', 'replace', 'append', 'prepend', 'set'), key, size, noreply: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cas' as const), key, size, noreply: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('counter' as const), key, start: fc.integer({ min: 0, max: 1_000_000 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('incr' as const), key, delta: fc.integer({ min: 0, max: 1000 }), noreply: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), key, noreply: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('delete' as const, 'touch' as const), key, noreply: fc.boolean() }) },
 );
 
 const trigger = fc.constantFrom<Trigger>('next', 'complete', 'next', 'microtask', 'turn');
@@ -155,7 +158,8 @@ export function describeOp(o: Op): string {
     case 'incr':
       return `incr ${o.key} ${o.delta}${o.noreply ? ' noreply' : ''}`;
     case 'delete':
-      return `delete ${o.key}${o.noreply ? ' noreply' : ''}`;
+    case 'touch':
+      return `${o.kind} ${o.key}${o.noreply ? ' noreply' : ''}`;
     default:
       return `${o.kind} ${o.key} ${o.size}B${o.noreply ? ' noreply' : ''}`;
   }
