@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CallKind } from '../test/model/fake-memcached.js';
+import { finishRun } from '../test/model/queue-finish.js';
 import { QueueRig, TIMEOUT, type CallSpec, type RigSetup } from '../test/model/queue-rig.js';
 import { createTestScheduler } from './helpers/observable-matcher.js';
 
@@ -72,30 +73,6 @@ const setups: fc.Arbitrary<RigSetup> = fc.record({
   auth: fc.boolean(),
 });
 
-/** Lets the server answer everything and time pass until every call has settled (or plainly never will). */
-function settleAll(rig: QueueRig): void {
-  for (let round = 0; round < 12 && rig.calls.some((c) => c.state === 'pending'); round++) {
-    rig.deliverAll();
-    rig.loop.advance(round < 4 ? 0 : TIMEOUT / 2);
-  }
-  for (const call of rig.calls) if (call.state === 'pending') rig.violations.push(`#${call.id} ${call.kind}: never settled (hung)`);
-}
-
-/** close() with nothing owed: every socket goes, no timer stays behind, and later calls fail as closed. */
-function closeAndCheck(rig: QueueRig): void {
-  rig.close();
-  for (let round = 0; round < 6 && rig.open().length > 0; round++) {
-    rig.deliverAll();
-    rig.loop.advance(round === 0 ? 0 : TIMEOUT);
-  }
-  for (const n of rig.open()) rig.violations.push(`connection ${n} still open after close()`);
-  if (rig.loop.scheduled > 0) rig.violations.push(`${rig.loop.scheduled} timer(s) left after close()`);
-  const settled = rig.calls.filter((c) => c.state === 'settled').length;
-  if (rig.commandEvents !== settled) rig.violations.push(`events$ reported ${rig.commandEvents} outcomes for ${settled} settled calls: a cancelled call settled`);
-  const noreply = rig.noreplyErrorProblem();
-  if (noreply !== undefined) rig.violations.push(noreply);
-}
-
 describe('command queue against a model, in virtual time', () => {
   it(`${RUNS} random step sequences keep every invariant`, () => {
     console.log(`QUEUE_SEED=${SEED}`);
@@ -106,8 +83,7 @@ describe('command queue against a model, in virtual time', () => {
           const rig = new QueueRig(scheduler, setup);
           try {
             fc.modelRun(() => ({ model: {}, real: rig }), commands);
-            settleAll(rig);
-            closeAndCheck(rig);
+            finishRun(rig);
           } finally {
             rig.dispose();
           }
