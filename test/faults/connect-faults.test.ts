@@ -50,11 +50,11 @@ describe('connection refused', () => {
   it('every command fails fast with a network error, and the client connects once the refusals stop', async () => {
     proxy.set(fault.refuse);
     client = new Client(proxy.spec, { timeout: TIMEOUT, connectTimeout: 200 });
-    const started = performance.now();
     const ledger = await load(client, 200, 1);
     expect(ledger.problems()).toEqual([]);
     expect(ledger.succeeded).toBe(0);
-    expect(performance.now() - started).toBeLessThan(TIMEOUT); // a refusal is an answer: no waiting
+    // A refusal is an answer: commands fail with it (or with the backoff after it); none waits for a timeout.
+    expect(ledger.errors.has('MemcacheTimeoutError')).toBe(false);
     expect(proxy.stats.refused).toBeGreaterThan(0);
     proxy.set(fault.none);
     expect(await recovers(client, 1000)).toBe(true);
@@ -70,13 +70,10 @@ describe('connect hangs (accepted, never answered)', () => {
     const tlsClient = new Client(tlsProxy.spec, { tls: { ca: made.cert }, connectTimeout: 200, timeout: 1500 });
     try {
       tlsProxy.set(fault.hangConnect);
-      const started = performance.now();
       const outcomes = await Promise.all(['a', 'b', 'c'].map((k) => tlsClient.get(k).then(() => 'value', (e: unknown) => e)));
-      const took = performance.now() - started;
       for (const o of outcomes) expect(o).toBeInstanceOf(MemcacheTimeoutError);
-      expect(String((outcomes[0] as Error).message)).toMatch(/connect/);
-      expect(took).toBeGreaterThanOrEqual(190);
-      expect(took).toBeLessThan(200 + GRACE); // connectTimeout fired, not the 1500 ms command timeout
+      // connectTimeout fired, not the 1500 ms command timeout: the error says which deadline it was.
+      for (const o of outcomes) expect(String((o as Error).message)).toMatch(/^connecting to .* took longer than 200 ms$/);
       tlsProxy.set(fault.none);
       expect(await recovers(tlsClient, 2000)).toBe(true);
     } finally {

@@ -10,7 +10,7 @@ import {
   type DefaultValue,
   type MemcacheError,
 } from '../../src/index.js';
-import { Ledger, PROTOCOL_ERRORS, issueMixed, recovers, seededRng, stoppedNotifications, valueFor, watchUnhandled } from '../support/fault-harness.js';
+import { Ledger, PROTOCOL_ERRORS, eventually, issueMixed, recovers, seededRng, stoppedNotifications, valueFor, watchUnhandled } from '../support/fault-harness.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { startMemcached } from '../support/memcached.js';
 import { startScriptedServer, type ScriptedFault, type ScriptedServer } from '../support/scripted-server.js';
@@ -51,8 +51,7 @@ describe('bad replies destroy the connection; it is never reused', () => {
     expect(ledger.problems()).toEqual([]);
     expect(ledger.errors.get('MemcacheUnknownError')).toBeGreaterThan(0);
     const dropped = scripted.connections;
-    await sleep(20);
-    expect(scripted.open).toBe(0); // the client destroyed the connection it could no longer trust
+    expect(await eventually(() => scripted.open === 0)).toBe(true); // the client destroyed the connection it could no longer trust
     scripted.fault = 'none';
     expect(await client.get('k:1')).toBe(valueFor('k:1'));
     expect(scripted.connections).toBe(dropped + 1); // a new connection, not the poisoned one
@@ -63,7 +62,8 @@ describe('bad replies destroy the connection; it is never reused', () => {
     client.health$.subscribe((h) => seen.push(h));
     scripted.fault = 'stray';
     expect(await client.get('k:2')).toBe(valueFor('k:2'));
-    await sleep(30); // the stray block arrives ~2 ms after the reply
+    // The stray block arrives ~2 ms after the reply.
+    expect(await eventually(() => seen.at(-1)?.state === 'down')).toBe(true);
     const down = seen.at(-1);
     expect(down?.state).toBe('down');
     expect(down?.state === 'down' ? down.error : undefined).toBeInstanceOf(MemcacheUnknownError);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from
 import { Ledger, stoppedNotifications } from '../support/fault-harness.js';
 import { fault, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { startMemcached, type MemcachedServer } from '../support/memcached.js';
+import { startClosingServer } from '../support/fake-server.js';
 import { startScriptedServer } from '../support/scripted-server.js';
 
 // The fault tools are tested too: a fault that silently does nothing would make every test above vacuous.
@@ -114,6 +115,38 @@ describe('fault proxy', () => {
     expect(p.text()).toMatch(new RegExp(`^${BIG_REPLY}VERSION [\\d.]+\r\n$`));
   });
 
+  it('delay(ms): each reply arrives no sooner than ms after it left the server, in order; onDelivery sees it go', async () => {
+    proxy.set(fault.delay(150));
+    const delivered: string[] = [];
+    proxy.onDelivery = (chunk) => void delivered.push(chunk.toString('latin1'));
+    const p = await through();
+    const arrivals: number[] = [];
+    p.socket.on('data', () => void arrivals.push(performance.now()));
+    const sentAt = performance.now();
+    p.socket.write('get big\r\n');
+    await sleep(20);
+    p.socket.write('version\r\n');
+    expect(await until(() => p.text().endsWith('\r\n') && p.text().length > BIG_REPLY.length)).toBe(true);
+    expect(p.text()).toMatch(new RegExp(`^${BIG_REPLY}VERSION [\\d.]+\r\n$`));
+    expect(arrivals[0]).toBeGreaterThanOrEqual(sentAt + 145); // a timer may fire ~1 ms early by this clock
+    expect(delivered.join('')).toBe(p.text());
+  });
+
+  it('muteOpen: the open connection goes silent both ways; a new one is served', async () => {
+    const muted = await through();
+    muted.socket.write('version\r\n');
+    expect(await until(() => muted.text().startsWith('VERSION'))).toBe(true);
+    proxy.muteOpen();
+    muted.socket.write('get big\r\n');
+    const fresh = await through();
+    fresh.socket.write('get big\r\n');
+    expect(await until(() => fresh.text() === BIG_REPLY)).toBe(true);
+    await sleep(100);
+    expect(muted.text()).toMatch(/^VERSION [\d.]+\r\n$/);
+    expect(muted.ended).toBe('open');
+    expect(proxy.mode.kind).toBe('none');
+  });
+
   it('hold/release: nothing until released, then everything in order', async () => {
     proxy.set(fault.hold());
     const p = await through();
@@ -152,6 +185,20 @@ describe('fault proxy', () => {
   });
 });
 
+describe('closing FAKE server', () => {
+  it.each([undefined, 'ERROR Too many open connections\r\n'])('greeting %j: accepts, says it, closes', async (greeting) => {
+    const fake = await startClosingServer(greeting);
+    try {
+      const p = await probe(fake.port);
+      expect(await until(() => p.ended !== 'open')).toBe(true);
+      expect(p.text()).toBe(greeting ?? '');
+      expect(fake.connections).toBe(1);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
 describe('scripted FAKE server', () => {
   it('answers like memcached without a fault, and misbehaves on demand', async () => {
     const fake = await startScriptedServer();
@@ -184,5 +231,17 @@ describe('ledger', () => {
     expect(stoppedNotifications().slice(before)).toEqual(['twice: error Error']);
     expect(ledger.hungLabels).toEqual(['hung']);
     expect(ledger.late.length).toBe(1);
+  });
+
+  it('does not count time the event loop was blocked against the budget', async () => {
+    const ledger = new Ledger(50);
+    ledger.track('stalled', new Observable<string>((s) => void setTimeout(() => (s.next('mine'), s.complete()), 20)), (v) => v === 'mine');
+    const end = performance.now() + 150;
+    while (performance.now() < end) {
+      // blocked: the command's 20 ms timer cannot fire until this ends
+    }
+    await ledger.settle(performance.now() + 200);
+    expect(ledger.problems()).toEqual([]);
+    expect(ledger.succeeded).toBe(1);
   });
 });

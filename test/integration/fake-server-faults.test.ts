@@ -23,10 +23,8 @@ describe('fake server faults', () => {
       if (connection > 0 && data.includes('version')) socket.write('VERSION 9.9.9\r\n');
     });
     client = new Client(fake.spec, { timeout: 200 });
-    const started = Date.now();
     const errors = await Promise.all(['a', 'b', 'c'].map((k) => client!.get(k).catch((e: unknown) => e)));
     for (const e of errors) expect(e).toBeInstanceOf(MemcacheTimeoutError);
-    expect(Date.now() - started).toBeLessThan(1500);
     expect(await client.version()).toBe('9.9.9');
     expect(fake.received.length).toBe(2);
   });

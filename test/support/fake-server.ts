@@ -43,3 +43,43 @@ export async function startFakeServer(handle: FakeHandler): Promise<FakeServer> 
       }),
   };
 }
+
+/** A FAKE server that accepts each connection and closes it at once; `connections` counts them. */
+export interface ClosingServer {
+  readonly port: number;
+  readonly spec: string;
+  readonly connections: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a FAKE server that closes every connection as soon as it is accepted, after writing
+ * `greeting` if given. memcached at its connection limit does this with
+ * `ERROR Too many open connections\r\n`; a crashing service behind a load balancer does it silently.
+ */
+export async function startClosingServer(greeting?: string): Promise<ClosingServer> {
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+    if (greeting === undefined) socket.destroy();
+    else socket.end(greeting);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    spec: `127.0.0.1:${port}`,
+    get connections() {
+      return connections;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

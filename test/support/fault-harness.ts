@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { config, firstValueFrom, type Observable } from 'rxjs';
 import type { DefaultValue } from '../../src/index.js';
 import { fault, type FaultProxy } from './fault-proxy.js';
+import { LoopLag } from './loop-lag.js';
 import type { MemcachedServer } from './memcached.js';
 import type { ScriptedFault, ScriptedServer } from './scripted-server.js';
 
@@ -43,12 +44,16 @@ export const PROTOCOL_ERRORS: ReadonlySet<string> = new Set([...NETWORK_ERRORS, 
 interface Watched {
   readonly label: string;
   readonly at: number;
+  /** The loop lag measured when it was subscribed. */
+  readonly lagAt: number;
   settles: number;
 }
 
 /**
  * Tracks commands from subscription to settlement. A command must settle exactly once (one `next` or
  * one `error`), within `budgetMs` (its timeout plus a grace), with a value that passes its check.
+ * Time the event loop could not run does not count against the budget (see `LoopLag`): a loaded
+ * machine makes everything late, and that is not a finding.
  */
 export class Ledger {
   issued = 0;
@@ -65,6 +70,7 @@ export class Ledger {
   /** Error classes acceptable right now; anything else lands in `unexpected`. */
   allowed: ReadonlySet<string> = NETWORK_ERRORS;
   private readonly open = new Set<Watched>();
+  private readonly lag = new LoopLag();
 
   constructor(private readonly budgetMs: number) {}
 
@@ -73,7 +79,8 @@ export class Ledger {
    * partial results); false counts as crossed.
    */
   track<T>(label: string, command: Observable<T>, check: (value: T) => boolean, checkError?: (error: unknown) => boolean): void {
-    const rec: Watched = { label, at: performance.now(), settles: 0 };
+    if (this.open.size === 0) this.lag.hold();
+    const rec: Watched = { label, at: performance.now(), lagAt: this.lag.now(), settles: 0 };
     this.issued++;
     this.open.add(rec);
     const subscriber = command.subscribe({
@@ -93,11 +100,16 @@ export class Ledger {
     ledgerSubscribers.set(subscriber, label);
   }
 
-  /** Waits until everything tracked has settled or `deadline` (performance.now()) passes; the rest are hung. */
+  /**
+   * Waits until everything tracked has settled or `deadline` (performance.now(), moved back by any
+   * loop lag meanwhile) passes; the rest are hung.
+   */
   async settle(deadline: number): Promise<number> {
-    while (this.open.size > 0 && performance.now() < deadline) await sleep(5);
+    const lagAt = this.lag.now();
+    while (this.open.size > 0 && performance.now() < deadline + this.lag.now() - lagAt) await sleep(5);
     const hung = this.open.size;
     for (const rec of this.open) if (this.hungLabels.length < 20) this.hungLabels.push(rec.label);
+    if (hung > 0) this.lag.release();
     this.open.clear();
     this.hung += hung;
     return hung;
@@ -122,9 +134,12 @@ export class Ledger {
       this.doubles.push(rec.label);
       return false;
     }
-    this.open.delete(rec);
+    // A settlement after settle() gave up on it (counted as hung) is not a second finding.
+    if (!this.open.delete(rec)) return true;
     const took = performance.now() - rec.at;
-    if (took > this.budgetMs) this.late.push(`${rec.label} after ${Math.round(took)} ms`);
+    const excused = this.lag.now() - rec.lagAt;
+    if (took - excused > this.budgetMs) this.late.push(`${rec.label} after ${Math.round(took)} ms (${Math.round(excused)} ms of it loop lag)`);
+    if (this.open.size === 0) this.lag.release();
     return true;
   }
 }
@@ -215,20 +230,41 @@ export function issueMixed(target: Target, ledger: Ledger, rng: Rng, count: numb
 
 let recoveries = 0;
 
-/** A fresh set/get round trip, retried until it succeeds or `withinMs` passes. */
+/** A fresh set/get round trip, retried until it succeeds or `withinMs` (plus any loop lag) passes. */
 export async function recovers(target: Target, withinMs: number): Promise<boolean> {
   const key = `recover:${++recoveries}`;
+  const lag = new LoopLag();
+  lag.hold();
   const end = performance.now() + withinMs;
-  while (performance.now() < end) {
-    try {
-      await firstValueFrom(target.set(key, valueFor(key), { noreply: false }));
-      if ((await firstValueFrom(target.get(key))) === valueFor(key)) return true;
-    } catch {
-      // Still failing: the client may not have noticed the dead connection yet.
+  try {
+    while (performance.now() < end + lag.now()) {
+      try {
+        await firstValueFrom(target.set(key, valueFor(key), { noreply: false }));
+        if ((await firstValueFrom(target.get(key))) === valueFor(key)) return true;
+      } catch {
+        // Still failing: the client may not have noticed the dead connection yet.
+      }
+      await sleep(10);
     }
-    await sleep(10);
+    return false;
+  } finally {
+    lag.release();
   }
-  return false;
+}
+
+/**
+ * Polls `condition` every 5 ms until it holds or `withinMs` (plus any loop lag) passes: for effects
+ * that follow an event by an unknown delay, instead of a fixed sleep that a loaded machine outlasts.
+ */
+export async function eventually(condition: () => boolean, withinMs = 2000): Promise<boolean> {
+  const lag = new LoopLag();
+  lag.hold();
+  try {
+    for (const end = performance.now() + withinMs; performance.now() < end + lag.now(); await sleep(5)) if (condition()) return true;
+    return condition();
+  } finally {
+    lag.release();
+  }
 }
 
 /** The one summary line the seeded run and the soak print. */

@@ -1,4 +1,5 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -10,6 +11,8 @@ export type FaultMode =
   | { readonly kind: 'none' }
   /** Delays the reply bytes after the next `afterBytes` by `ms`, once; later bytes queue behind them. */
   | { readonly kind: 'latency'; readonly ms: number; readonly afterBytes: number }
+  /** Every reply chunk reaches the client `ms` after it left the server (a long, steady path), in order. */
+  | { readonly kind: 'delay'; readonly ms: number }
   /** Withholds the reply bytes after the next `afterBytes` (and all later ones) until `release()`. */
   | { readonly kind: 'hold'; readonly afterBytes: number }
   /** Open connections go silent both ways for good (a dead path); new ones are accepted and ignored. */
@@ -29,6 +32,7 @@ export type FaultMode =
 export const fault = {
   none: { kind: 'none' },
   latency: (ms: number, afterBytes = 0): FaultMode => ({ kind: 'latency', ms, afterBytes }),
+  delay: (ms: number): FaultMode => ({ kind: 'delay', ms }),
   hold: (afterBytes = 0): FaultMode => ({ kind: 'hold', afterBytes }),
   blackhole: { kind: 'blackhole' },
   resetAfter: (bytes: number): FaultMode => ({ kind: 'resetAfter', bytes }),
@@ -62,6 +66,10 @@ export interface FaultProxy {
   retarget(port: number): void;
   /** Resets every open connection now (as if the path died), whatever the mode. */
   dropAll(): void;
+  /** Open connections go silent both ways for good; new ones are served normally (one dead path). */
+  muteOpen(): void;
+  /** Called with every chunk just before it is handed to a client socket (an oracle for arrival times). */
+  onDelivery: ((chunk: Buffer) => void) | undefined;
   close(): Promise<void>;
 }
 
@@ -74,8 +82,8 @@ function rst(socket: Socket): void {
 
 /** One proxied connection: the accepted client socket and its upstream socket. */
 class Pair {
-  /** Server→client chunks in order; `null` stands for the upstream's end. */
-  private readonly backlog: Array<Buffer | null> = [];
+  /** Server→client chunks in order, with when they left the server; `null` stands for the upstream's end. */
+  private readonly backlog: Array<{ readonly chunk: Buffer; readonly at: number } | null> = [];
   private pumping = false;
   /** Blackholed: swallows both ways until it closes. */
   poisoned = false;
@@ -103,7 +111,7 @@ class Pair {
 
   private fromServer(chunk: Buffer | null): void {
     if (this.poisoned || this.dead) return;
-    this.backlog.push(chunk);
+    this.backlog.push(chunk === null ? null : { chunk, at: performance.now() });
     void this.pump();
   }
 
@@ -113,7 +121,7 @@ class Pair {
     this.pumping = true;
     for (let item = this.backlog.shift(); item !== undefined && !this.dead; item = this.backlog.shift()) {
       if (item === null) this.client.end();
-      else await this.proxy.deliver(this, item);
+      else await this.proxy.deliver(this, item.chunk, item.at);
     }
     this.pumping = false;
   }
@@ -122,6 +130,7 @@ class Pair {
   send(bytes: Buffer): Promise<void> {
     if (this.dead || this.poisoned || bytes.length === 0) return Promise.resolve();
     this.proxy.stats.bytesToClient += bytes.length;
+    this.proxy.onDelivery?.(bytes);
     return new Promise((resolve) => this.client.write(bytes, () => resolve()));
   }
 
@@ -157,6 +166,7 @@ class Pair {
 class ProxyServer implements FaultProxy {
   readonly stats: ProxyStats = { connections: 0, refused: 0, hung: 0, bytesToServer: 0, bytesToClient: 0 };
   mode: FaultMode = NONE;
+  onDelivery: ((chunk: Buffer) => void) | undefined;
   /** Bytes toward clients still to pass before a byte-triggered mode fires. */
   private countdown = 0;
   private held: { readonly promise: Promise<void>; readonly open: () => void } | undefined;
@@ -212,6 +222,10 @@ class ProxyServer implements FaultProxy {
     for (const socket of this.sockets) rst(socket);
   }
 
+  muteOpen(): void {
+    for (const pair of this.pairs) pair.poisoned = true;
+  }
+
   async close(): Promise<void> {
     this.release();
     this.dropAll();
@@ -249,13 +263,20 @@ class ProxyServer implements FaultProxy {
   }
 
   /** Applies the current mode to one server→client chunk of one connection. */
-  async deliver(pair: Pair, chunk: Buffer): Promise<void> {
+  async deliver(pair: Pair, chunk: Buffer, at: number): Promise<void> {
     const mode = this.mode;
     if (mode.kind === 'blackhole') pair.poisoned = true;
+    else if (mode.kind === 'delay') await this.sendAt(pair, chunk, at + mode.ms);
     else if (mode.kind === 'rechunk1') await pair.drip(chunk);
     else if (mode.kind === 'latency' || mode.kind === 'hold') await this.delayed(pair, chunk, mode);
     else if (mode.kind === 'resetAfter' || mode.kind === 'closeAfter') await this.cut(pair, chunk, mode.kind);
     else await pair.send(chunk);
+  }
+
+  /** Steady latency: `due` counts from when the chunk left the server, not from the chunk before it. */
+  private async sendAt(pair: Pair, chunk: Buffer, due: number): Promise<void> {
+    await sleep(Math.max(0, due - performance.now()));
+    await pair.send(chunk);
   }
 
   private async delayed(pair: Pair, chunk: Buffer, mode: FaultMode & { kind: 'latency' | 'hold' }): Promise<void> {
