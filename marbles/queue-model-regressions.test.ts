@@ -13,7 +13,7 @@ function replay(setup: Partial<RigSetup>, steps: readonly Step[]): string[] {
   const ticks = createTestScheduler();
   let violations: string[] = [];
   ticks.run(() => {
-    const rig = new QueueRig(ticks, { maxPipeline: 1000, connectAfter: 'sync', knowsMn: true, auth: false, ...setup });
+    const rig = new QueueRig(ticks, { maxPipeline: 1000, maxQueue: 1_000_000, maxQueueBytes: 64 * 1024 * 1024, connectAfter: 'sync', knowsMn: true, auth: false, ...setup });
     try {
       for (const step of steps) step(rig);
       finishRun(rig);
@@ -77,5 +77,15 @@ describe('queue model counter-examples that caught broken queues', () => {
 
   it('an unsubscribed get never settles, even when its late reply comes (caught a queue that settled detached commands)', () => {
     expect(replay({ maxPipeline: 1 }, [issue({ kind: 'get' }), advance(0), (rig: QueueRig) => rig.cancel(0), stall(TIMEOUT)])).toEqual([]);
+  });
+});
+
+describe('open bugs the queue model found in the fixed client (it.fails until fixed; then plain its, and AUTH on in queue-model.test.ts)', () => {
+  it.fails('auth: a connection lost before its handshake was written leaves no handshake behind (the next connection gets the credentials twice)', () => {
+    expect(replay({ auth: true }, [issue({ kind: 'get' }), (rig) => rig.drop(0, 'reset'), advance(0)])).toEqual([]);
+  });
+
+  it.fails('auth: the handshake does not count against maxQueue (the third of three gets failed: "3 commands already wait")', () => {
+    expect(replay({ auth: true, maxPipeline: 1, maxQueue: 3 }, [issue({ kind: 'get' }), issue({ kind: 'get' }), issue({ kind: 'get' })])).toEqual([]);
   });
 });

@@ -94,6 +94,8 @@ export interface ServerTraits {
 export class FakeConnection {
   /** Noreply error lines queued so far (delivered or not). */
   noreplyErrors = 0;
+  /** Times this connection was sent the credentials. */
+  auths = 0;
   private output = '';
   /** Offset in `output` up to which bytes were delivered. */
   private sent = 0;
@@ -143,6 +145,7 @@ export class FakeConnection {
       return undefined;
     }
     if (verb === 'set' && args[0] === 'auth' && this.traits.auth) {
+      this.auths++;
       this.output += 'STORED\r\n';
       return undefined;
     }

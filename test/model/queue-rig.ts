@@ -16,6 +16,8 @@ const SERVER = '127.0.0.1:1';
 
 export interface RigSetup extends ServerTraits {
   readonly maxPipeline: number;
+  readonly maxQueue: number;
+  readonly maxQueueBytes: number;
   /** When the fake socket connects: during subscribe, or after some virtual ms. */
   readonly connectAfter: 'sync' | number;
 }
@@ -54,7 +56,8 @@ export class QueueRig {
       respond: (written, n) => this.onWrite(written, n),
     });
     const auth = setup.auth ? { auth: { username: 'model', password: 'secret' } } : {};
-    const options = { timeout: TIMEOUT, connectTimeout: TIMEOUT, maxPipeline: setup.maxPipeline, scheduler: this.loop.scheduler, ...auth };
+    const { maxPipeline, maxQueue, maxQueueBytes } = setup;
+    const options = { timeout: TIMEOUT, connectTimeout: TIMEOUT, maxPipeline, maxQueue, maxQueueBytes, scheduler: this.loop.scheduler, ...auth };
     this.client = new Client(SERVER, options, this.fake.transport);
     this.client.events$.subscribe((event) => {
       if (event.type === 'command') this.commandEvents++;
@@ -186,7 +189,14 @@ export class QueueRig {
   }
 
   private moment(): Moment {
-    return { now: this.now, destroyed: this.destroyed, resumedAt: this.loop.resumedAt, lastChunkAt: (n) => this.lastChunkAt[n] };
+    return {
+      now: this.now,
+      destroyed: this.destroyed,
+      resumedAt: this.loop.resumedAt,
+      lastChunkAt: (n) => this.lastChunkAt[n],
+      waitingBesides: (call) => this.calls.filter((c) => c !== call && c.state === 'pending' && c.writtenOn === undefined).length,
+      maxQueue: this.setup.maxQueue,
+    };
   }
 
   private settle(call: RigCall, outcome: Exclude<Outcome, { kind: 'pending' }>): void {
@@ -199,8 +209,11 @@ export class QueueRig {
 
   /** The fake server saw a write: every request in it must be live, in time, once, and in subscription order. */
   private onWrite(written: string, n: number): undefined {
-    this.servers[n] ??= new FakeConnection(this.setup);
-    for (const id of (this.servers[n] as FakeConnection).receive(written)) {
+    const server = (this.servers[n] ??= new FakeConnection(this.setup));
+    const auths = server.auths;
+    const ids = server.receive(written);
+    if (server.auths > 1 && auths <= 1) this.violations.push(`connection ${n} was sent the credentials twice`);
+    for (const id of ids) {
       const call = this.calls[id];
       for (const wrong of judgeWrite(call, id, this.lastWritten[n] ?? -1, this.now)) {
         this.violations.push(`#${id} ${call?.kind ?? '?'} written at ${this.now} on connection ${n}: ${wrong}`);

@@ -3,6 +3,7 @@ import type { Subscription } from 'rxjs';
 import {
   MemcacheClosedError,
   MemcacheConnectionError,
+  MemcacheQueueFullError,
   MemcacheServerError,
   MemcacheTimeoutError,
   MemcacheUnexpectedCloseError,
@@ -40,6 +41,9 @@ export interface Moment {
   readonly resumedAt: number;
   /** When connection `n` last received a chunk. */
   readonly lastChunkAt: (n: number) => number | undefined;
+  /** Calls other than `call` that wait to be written (subscribed, not written, not settled, not cancelled). */
+  readonly waitingBesides: (call: RigCall) => number;
+  readonly maxQueue: number;
 }
 
 /** What is wrong with a call's outcome, if anything. */
@@ -58,6 +62,7 @@ export function judgeOutcome(call: RigCall, outcome: Exclude<Outcome, { kind: 'p
   if (error instanceof MemcacheTimeoutError) return at.now < call.deadline ? `${got} before its own deadline ${call.deadline}` : undefined;
   if (error instanceof MemcacheConnectionError) return falseSilence(call, error, at);
   if (error instanceof MemcacheUnexpectedCloseError) return undefined;
+  if (error instanceof MemcacheQueueFullError) return falseQueueFull(call, error, at);
   if (error instanceof MemcacheClosedError) return call.afterClose || at.destroyed ? undefined : `${got} though it was subscribed before close()`;
   if (error instanceof MemcacheServerError && call.own.kind === 'serverError' && error.message.includes(call.own.message)) return undefined;
   return `${got}, its own reply is ${describeOwn(call.own)}`;
@@ -69,6 +74,13 @@ function falseSilence(call: RigCall, error: MemcacheConnectionError, at: Moment)
   const last = at.lastChunkAt(call.writtenOn);
   if (last === undefined || last <= at.now - TIMEOUT) return undefined;
   return `got "${error.message}" at ${at.now}, but connection ${call.writtenOn} received a chunk at ${last}`;
+}
+
+/** The queue is full only when maxQueue calls wait, or (for its byte bound) when anything waits at all. */
+function falseQueueFull(call: RigCall, error: MemcacheQueueFullError, at: Moment): string | undefined {
+  const waiting = at.waitingBesides(call);
+  const full = error.message.includes('bytes') ? waiting > 0 : waiting >= at.maxQueue;
+  return full ? undefined : `got "${error.message}" while ${waiting} other calls waited to be written (maxQueue ${at.maxQueue})`;
 }
 
 /** What is wrong with writing call `id`'s request on connection `n` now, if anything. */
