@@ -13,7 +13,7 @@ import { createTestScheduler } from './helpers/observable-matcher.js';
 // cancelled call never settles; close() leaves no timer and no socket.
 // Reproduce: QUEUE_SEED=<seed> [QUEUE_PATH=<path>] [QUEUE_RUNS=<n>] npx vitest run marbles/queue-model.test.ts
 
-const RUNS = Number(process.env['QUEUE_RUNS'] ?? 300);
+const RUNS = Number(process.env['QUEUE_RUNS'] ?? 1000);
 const SEED = Number(process.env['QUEUE_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 const PATH = process.env['QUEUE_PATH'];
 const totals = { programs: 0, steps: 0, calls: 0 };
