@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EMPTY, catchError, concatMap, from, mergeMap, tap, type Observable } from 'rxjs';
 import type { Client } from '../../src/index.js';
 import type { Call, Outcome } from './memcache-model.js';
-import type { CommandNode, Op, PipeNode, Program, ProgramNode } from './program.js';
+import { valueFor, type CommandNode, type Op, type PipeNode, type Program, type ProgramNode } from './program.js';
 
 // Runs a program against a real Client and records, per call, its place in subscription order and
 // what it got. Every call is counted from subscription until it settles or is unsubscribed, so
@@ -20,12 +20,6 @@ export interface ProgramRun {
   readonly hung: boolean;
   /** What no single call's outcome shows: a call that settled twice. */
   readonly problems: readonly string[];
-}
-
-/** The value a write of `size` bytes sends: its sequence number first, so a crossed reply shows whose it was. */
-export function valueFor(seq: number, size: number): string {
-  const head = `${seq}.`;
-  return size <= head.length ? head.slice(0, size) : head.padEnd(size, 'x');
 }
 
 /** Runs the program; resolves once every call settled or was unsubscribed, or after `limitMs`. */
@@ -161,10 +155,10 @@ class Interpreter {
     const token = op.kind === 'cas' ? (inherited?.key === op.key ? inherited.cas : (this.latestToken.get(op.key) ?? '0')) : undefined;
     const call: Call = { seq, op, value, token, outcome: { kind: 'pending' }, cancelled: false };
     this.calls.push(call);
-    return { call, command: this.command(op, value ?? '', token ?? '0') };
+    return { call, command: this.command(op, seq, value ?? '', token ?? '0') };
   }
 
-  private command(op: Op, value: string, token: string): Observable<unknown> & PromiseLike<unknown> {
+  private command(op: Op, seq: number, value: string, token: string): Observable<unknown> & PromiseLike<unknown> {
     const c = this.client;
     switch (op.kind) {
       case 'get':
@@ -173,6 +167,12 @@ class Interpreter {
         return c.gets(op.key);
       case 'getMany':
         return c.getMany(op.keys);
+      case 'getsMany':
+        return c.getsMany(op.keys);
+      case 'setMany':
+        return c.setMany(op.entries.map((e, j) => [e.key, valueFor(seq, e.size, `/${j}`)] as const), { noreply: op.noreply });
+      case 'deleteMany':
+        return c.deleteMany(op.keys, { noreply: op.noreply });
       case 'set':
       case 'add':
       case 'replace':
@@ -202,6 +202,9 @@ class Interpreter {
     call.outcome = outcome;
     const got = outcome.kind === 'value' ? (outcome.value as { cas?: unknown } | undefined) : undefined;
     if (call.op.kind === 'gets' && typeof got?.cas === 'string') this.latestToken.set(call.op.key, got.cas);
+    if (call.op.kind === 'getsMany' && outcome.kind === 'value') {
+      for (const [key, hit] of outcome.value as Map<string, { cas: string }>) this.latestToken.set(key, hit.cas);
+    }
   }
 
   private tokenOf(call: Call): Token | undefined {

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { MemcacheError } from '../../src/index.js';
-import { describeOp, type Op } from './program.js';
+import { describeOp, valueFor, type Op } from './program.js';
 
 // A memcached of a few dozen lines: what one connection's commands do, applied in the order they
 // were subscribed (memcached serves a connection's requests in order, and the client must write them
@@ -70,8 +70,9 @@ export class MemcacheModel {
     // A cancelled read changes nothing and may have heard nothing; only reads are ever cancelled here.
     if (call.cancelled && outcome.kind === 'pending') return undefined;
     if (outcome.kind === 'pending') return 'never settled';
-    const expected = this.expect(op, call.value ?? '', call.token);
+    const expected = this.expect(op, call.value ?? '', call.token, call.seq);
     if (op.kind === 'gets') return this.compareGets(op.key, outcome, expected);
+    if (op.kind === 'getsMany') return this.compareGetsMany(outcome, expected);
     return compare(outcome, expected);
   }
 
@@ -92,7 +93,7 @@ export class MemcacheModel {
   }
 
   /** What memcached answers (and does) for one call. */
-  private expect(op: Op, value: string, token: string | undefined): Expected {
+  private expect(op: Op, value: string, token: string | undefined, seq: number): Expected {
     const ok = (v: unknown): Expected => ({ kind: 'value', value: v });
     const item = 'key' in op ? this.items.get(op.key) : undefined;
     const quiet = (result: unknown): Expected => ok('noreply' in op && op.noreply ? noreplyValue(op) : result);
@@ -101,14 +102,21 @@ export class MemcacheModel {
         return ok(item?.value);
       case 'gets':
         return ok(item === undefined ? undefined : { value: item.value, cas: item.version });
-      case 'getMany': {
-        const hits = new Map<string, string>();
+      case 'getMany':
+      case 'getsMany': {
+        const hits = new Map<string, unknown>();
         for (const k of op.keys) {
           const hit = this.items.get(k);
-          if (hit !== undefined) hits.set(k, hit.value);
+          if (hit !== undefined) hits.set(k, op.kind === 'getMany' ? hit.value : { value: hit.value, cas: hit.version });
         }
         return ok(hits);
       }
+      case 'setMany':
+        op.entries.forEach((e, j) => this.store(e.key, valueFor(seq, e.size, `/${j}`), ok(true)));
+        return ok([]);
+      case 'deleteMany':
+        for (const k of op.keys) this.items.delete(k);
+        return ok(true);
       case 'set':
         return this.store(op.key, value, quiet(true));
       case 'counter':
@@ -162,6 +170,23 @@ export class MemcacheModel {
     if (outcome.kind !== 'value') return compare(outcome, expected);
     const got = outcome.value as { value: unknown; cas: unknown };
     if (want === undefined) return compare(outcome, { kind: 'value', value: { value: undefined, cas: undefined } });
+    return this.compareHit(key, got, want);
+  }
+
+  /** A getsMany result: the same keys, each hit checked like a gets. */
+  private compareGetsMany(outcome: Outcome, expected: Expected): string | undefined {
+    if (outcome.kind !== 'value' || expected.kind !== 'value') return compare(outcome, expected);
+    const got = outcome.value as Map<string, { value: unknown; cas: unknown }>;
+    const want = expected.value as Map<string, { value: string; cas: number }>;
+    if (!isDeepStrictEqual([...got.keys()].sort(), [...want.keys()].sort())) return `got hits for ${[...got.keys()].join(',')}, the model says ${[...want.keys()].join(',')}`;
+    for (const [key, hit] of want) {
+      const problem = this.compareHit(key, got.get(key) ?? { value: undefined, cas: undefined }, hit);
+      if (problem !== undefined) return `${key}: ${problem}`;
+    }
+    return undefined;
+  }
+
+  private compareHit(key: string, got: { value: unknown; cas: unknown }, want: { value: string; cas: number }): string | undefined {
     if (!isDeepStrictEqual(got.value, want.value)) return `got ${brief(got.value)}, the model says ${brief(want.value)}`;
     const token = String(got.cas);
     const known = this.tokenToVersion.get(token);
@@ -176,6 +201,7 @@ export class MemcacheModel {
 }
 
 function noreplyValue(op: Op): unknown {
+  if (op.kind === 'setMany') return [];
   return op.kind === 'incr' ? null : true;
 }
 

@@ -4,6 +4,15 @@ import fc from 'fast-check';
 // its parent's subscriber (synchronously in `next` or `complete`, or a microtask / an event-loop turn
 // later), plus concatMap / mergeMap pipelines and early unsubscribes.
 
+/**
+ * The value call `seq` writes (entry `part` of a setMany): its sequence number first, so a crossed reply
+ * shows whose it was, padded to `size` bytes.
+ */
+export function valueFor(seq: number, size: number, part = ''): string {
+  const head = `${seq}${part}.`;
+  return size <= head.length ? head.slice(0, size) : head.padEnd(size, 'x');
+}
+
 /** Keys every program shares, so commands collide; `u*` keys only ever see cancellable sets. */
 export const KEYS = ['a', 'b', 'c'] as const;
 export const UNSURE_KEYS = ['u0', 'u1'] as const;
@@ -16,7 +25,9 @@ export type StoreKind = 'set' | 'add' | 'replace' | 'append' | 'prepend';
 /** One client call. Values are not stored here: the interpreter derives them from `size` and the call's sequence number. */
 export type Op =
   | { readonly kind: 'get' | 'gets'; readonly key: PoolKey }
-  | { readonly kind: 'getMany'; readonly keys: readonly PoolKey[] }
+  | { readonly kind: 'getMany' | 'getsMany'; readonly keys: readonly PoolKey[] }
+  | { readonly kind: 'setMany'; readonly entries: ReadonlyArray<{ readonly key: PoolKey; readonly size: number }>; readonly noreply: boolean }
+  | { readonly kind: 'deleteMany'; readonly keys: readonly PoolKey[]; readonly noreply: boolean }
   | { readonly kind: StoreKind; readonly key: PoolKey; readonly size: number; readonly noreply: boolean }
   | { readonly kind: 'cas'; readonly key: PoolKey; readonly size: number; readonly noreply: boolean }
   | { readonly kind: 'counter'; readonly key: PoolKey; readonly start: number }
@@ -71,7 +82,7 @@ const size = fc.oneof(
 
 const readOp: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constantFrom('get' as const, 'gets' as const), key }),
-  fc.record({ kind: fc.constant('getMany' as const), keys: fc.array(key, { minLength: 1, maxLength: 4 }) }),
+  fc.record({ kind: fc.constantFrom('getMany' as const, 'getsMany' as const), keys: fc.array(key, { minLength: 1, maxLength: 4 }) }),
 );
 
 const unsureSet: fc.Arbitrary<Op> = fc.record({
@@ -88,6 +99,11 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('counter' as const), key, start: fc.integer({ min: 0, max: 1_000_000 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('incr' as const), key, delta: fc.integer({ min: 0, max: 1000 }), noreply: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('delete' as const, 'touch' as const), key, noreply: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('setMany' as const), entries: fc.array(fc.record({ key, size }), { minLength: 1, maxLength: 4 }), noreply: fc.boolean() }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteMany' as const), keys: fc.array(key, { minLength: 1, maxLength: 3 }), noreply: fc.boolean() }) },
 );
 
 const trigger = fc.constantFrom<Trigger>('next', 'complete', 'next', 'microtask', 'turn');
@@ -133,11 +149,14 @@ export const programArbitrary: fc.Arbitrary<Program> = fc
 /** Shrinks sizes past the budget to 10 bytes, walking the program in a fixed order. */
 function withinBudget(program: Program): Program {
   let left = VALUE_BUDGET;
-  const fit = (o: Op): Op => {
-    if (!('size' in o)) return o;
-    const bytes = o.size <= left ? o.size : Math.min(10, o.size);
+  const shrink = (size: number): number => {
+    const bytes = size <= left ? size : Math.min(10, size);
     left -= bytes;
-    return { ...o, size: bytes };
+    return bytes;
+  };
+  const fit = (o: Op): Op => {
+    if (o.kind === 'setMany') return { ...o, entries: o.entries.map((e) => ({ key: e.key, size: shrink(e.size) })) };
+    return 'size' in o ? { ...o, size: shrink(o.size) } : o;
   };
   const walk = (n: ProgramNode): ProgramNode =>
     n.type === 'pipe' ? { ...n, ops: n.ops.map(fit) } : { ...n, op: fit(n.op), children: n.children.map(walk) };
@@ -152,7 +171,12 @@ export function describeOp(o: Op): string {
     case 'gets':
       return `${o.kind} ${o.key}`;
     case 'getMany':
-      return `getMany [${o.keys.join(',')}]`;
+    case 'getsMany':
+      return `${o.kind} [${o.keys.join(',')}]`;
+    case 'setMany':
+      return `setMany [${o.entries.map((e) => `${e.key} ${e.size}B`).join(', ')}]${o.noreply ? ' noreply' : ''}`;
+    case 'deleteMany':
+      return `deleteMany [${o.keys.join(',')}]${o.noreply ? ' noreply' : ''}`;
     case 'counter':
       return `set ${o.key} "${o.start}" (counter)`;
     case 'incr':
