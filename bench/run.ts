@@ -4,6 +4,7 @@
 //   node .build/bench/run.js --clients=memjs,memcached   a subset
 //   node .build/bench/run.js --client=memjs [--server=127.0.0.1:11211]
 //                                                   one client in this process
+//   node .build/bench/run.js --fan-out              only HashClient's fan-out (bench/fan-out.ts)
 //
 // The parent starts (or finds) memcached, then runs each client in its own
 // child process (`--client=<name> --server=<host:port>`) so peak RSS is per
@@ -86,6 +87,11 @@ async function runClient(name: ClientName, address: string): Promise<ChildResult
   return result;
 }
 
+/** Loaded on demand, like the rxmemcache adapter, so the peer children never load src/. */
+async function fanOut(rounds: number): Promise<string> {
+  return (await import('./fan-out.js')).runFanOutBench(rounds);
+}
+
 function runChild(name: ClientName, address: string): Promise<ChildResult> {
   const script = fileURLToPath(import.meta.url);
   return new Promise((resolve) => {
@@ -133,6 +139,7 @@ async function main(): Promise<void> {
       server: { type: 'string' },
       clients: { type: 'string' },
       rounds: { type: 'string', default: '3' },
+      'fan-out': { type: 'boolean', default: false },
     },
   });
   const rounds = Number(values.rounds);
@@ -141,6 +148,10 @@ async function main(): Promise<void> {
   const bad = wanted.filter((c) => !isClientName(c));
   if (bad.length > 0) throw new Error(`unknown client(s) ${bad.join(', ')}; known: ${CLIENT_NAMES.join(', ')}`);
   const names = wanted.filter(isClientName);
+  if (values['fan-out']) {
+    console.log(await fanOut(rounds));
+    process.exit(0);
+  }
 
   // Child of the parent: measure, send the result, exit.
   if (values.client !== undefined && values.server !== undefined && process.send) {
@@ -177,6 +188,7 @@ async function main(): Promise<void> {
   const results = names.map((name) => mergeRounds(byClient.get(name) ?? []));
   console.log(`\nmedian of ${rounds} round(s) per client and workload\n` + renderReport(results));
   await server.close();
+  if (values.client === undefined) console.log(`\n${await fanOut(rounds)}`);
   cleanup();
   process.exit(0);
 }

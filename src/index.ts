@@ -42,6 +42,7 @@ export type { Compressor, CompressedSerdeOptions } from './serde/compressed.js';
 export { HashClient } from './cluster/hash-client.js';
 export type { HashClientOptions, RoutedKey, ClusterRing } from './cluster/hash-client-core.js';
 export type { WeightedServer } from './cluster/membership.js';
+export type { MembershipEvent } from './cluster/server-list.js';
 export type { ServerHealth } from './cluster/server-health.js';
 export type { Hasher, Ring, RingNode } from './cluster/hasher.js';
 export { rendezvousHasher } from './cluster/rendezvous.js';

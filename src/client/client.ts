@@ -87,12 +87,29 @@ export class Client<V = DefaultValue> extends ClientCore<V> {
 
   /** Stores many values in one pipelined write. Resolves to the keys that were not stored. */
   setMany<K extends Key>(values: Iterable<readonly [K, V]> | ReadonlyMap<K, V>, options: StoreOptions = {}): Command<K[]> {
+    try {
+      return this.prepareSetMany(values, options);
+    } catch (error) {
+      return rejected(error);
+    }
+  }
+
+  /**
+   * `setMany` with every entry serialized and checked now: a bad entry throws `MemcacheIllegalInputError`
+   * here instead of failing the command, so a caller can check several batches before sending any
+   * (HashClient does, one batch per server).
+   *
+   * @example
+   * ```ts
+   * const batch = client.prepareSetMany([['a', 'x'], ['b', 'y']]); // throws if any value is refused
+   * const unstored = await batch;
+   * ```
+   */
+  prepareSetMany<K extends Key>(values: Iterable<readonly [K, V]> | ReadonlyMap<K, V>, options: StoreOptions = {}): Command<K[]> {
     const entries = [...values];
     if (entries.length === 0) return settled([]);
-    return this.run(
-      () => wire.storeMany(entries.map(([k, v]) => this.item(k, v, options)), checkExpire(options.expire), this.noreply(options)),
-      { finish: (failed) => failed.map((i) => (entries[i] as readonly [K, V])[0]) },
-    );
+    const request = wire.storeMany(entries.map(([k, v]) => this.item(k, v, options)), checkExpire(options.expire), this.noreply(options));
+    return this.run(() => request, { finish: (failed) => failed.map((i) => (entries[i] as readonly [K, V])[0]) });
   }
 
   /** The value, or `defaultValue` (undefined unless given) on a miss. */

@@ -17,9 +17,11 @@ export type WeightedServer = ServerSpec | { readonly server: ServerSpec; readonl
 export class Membership<V> {
   private readonly nodes = new Map<string, ServerNode<V>>();
   private readonly subject = new BehaviorSubject<ReadonlyArray<ServerNode<V>>>([]);
+  /** The members, plus servers on their way out until they have reported `removed`. */
+  private readonly reporting = new BehaviorSubject<ReadonlyArray<ServerNode<V>>>([]);
   /** The current nodes in configuration order. */
   readonly members$: Observable<ReadonlyArray<ServerNode<V>>> = this.subject.asObservable();
-  /** Every member's health, keyed by server name. */
+  /** Every member's health, keyed by server name; a server that leaves shows `removed` once, then goes. */
   readonly health$: Observable<ReadonlyMap<string, ServerHealth>>;
 
   constructor(
@@ -27,7 +29,7 @@ export class Membership<V> {
     private readonly lifecycle: LifecycleSettings,
     private readonly connect?: (endpoint: Endpoint) => Transport,
   ) {
-    this.health$ = this.subject.pipe(
+    this.health$ = this.reporting.pipe(
       switchMap((nodes) =>
         nodes.length === 0 ? of([]) : combineLatest(nodes.map((n) => n.health$.pipe(map((h) => [n.name, h] as const)))),
       ),
@@ -39,10 +41,16 @@ export class Membership<V> {
     return this.subject.getValue();
   }
 
+  /** The current servers' names, in configuration order. */
+  get names(): readonly string[] {
+    return this.current.map((n) => n.name);
+  }
+
   /** Validates the whole list first, so a bad entry changes nothing. */
   apply(list: readonly WeightedServer[]): void {
     const wanted = list.map(normalize);
     const next: Array<ServerNode<V>> = [];
+    const replaced: Array<ServerNode<V>> = [];
     const named = new Set<string>();
     for (const { spec, weight, name } of wanted) {
       // A server listed twice is one server (pymemcache ignores duplicate nodes too).
@@ -51,28 +59,43 @@ export class Membership<V> {
       const existing = this.nodes.get(name);
       if (existing !== undefined && existing.ringNode.weight === weight) next.push(existing);
       else {
-        if (existing !== undefined) void existing.remove();
+        if (existing !== undefined) replaced.push(existing);
         const node = new ServerNode<V>(spec, weight, this.options, this.lifecycle, this.connect);
         this.nodes.set(name, node);
         next.push(node);
       }
     }
     const keep = new Set(next);
+    const gone: Array<ServerNode<V>> = [];
     for (const [name, node] of this.nodes) {
       if (keep.has(node)) continue;
       this.nodes.delete(name);
-      void node.remove();
+      gone.push(node);
     }
-    this.subject.next(next);
+    this.publish(next, gone, replaced);
   }
 
   /** Removes every node and waits for their connections to drain. */
   async close(): Promise<void> {
     const nodes = [...this.nodes.values()];
     this.nodes.clear();
-    await Promise.all(nodes.map((n) => n.remove()));
-    this.subject.next([]);
+    await Promise.all(this.publish([], nodes, []));
     this.subject.complete();
+    this.reporting.complete();
+  }
+
+  /**
+   * Makes `next` the membership, then retires the nodes that left (`gone`) or were replaced by a node
+   * with another weight. In that order the ring changes once per list: a departing node reporting
+   * `removed` before the list changed would show the ring a state that was never configured (without
+   * it, and without its replacement). Health still shows each departed server as `removed` once.
+   */
+  private publish(next: Array<ServerNode<V>>, gone: Array<ServerNode<V>>, replaced: Array<ServerNode<V>>): Array<Promise<void>> {
+    this.reporting.next([...next, ...gone]);
+    this.subject.next(next);
+    const removals = [...gone, ...replaced].map((node) => node.remove());
+    this.reporting.next(next);
+    return removals;
   }
 }
 

@@ -4,8 +4,8 @@ import type { MemcacheError } from '../errors.js';
  * One server's place in a HashClient's lifecycle. `since` is the scheduler's clock when the state began.
  *
  * - `up`: in the ring, commands flow.
- * - `failing`: a connection-level failure happened (refused, reset, timeout, unexpected close). Still in
- *   the ring; for `retryTimeout` its commands fail fast, then the next one may try again. `attempts`
+ * - `failing`: a connection-level failure happened (refused, reset, connect timeout, unexpected close,
+ *   dropped for silence; not a command timeout on a connection that stayed up). Still in the ring; for `retryTimeout` its commands fail fast, then the next one may try again. `attempts`
  *   counts failed tries; at `retryAttempts` the server becomes dead.
  * - `dead`: out of the ring, its keys route to the others; after `deadTimeout` a probe (`version`)
  *   decides whether it rejoins.

@@ -8,6 +8,7 @@ import {
 import { Client } from '../client/client.js';
 import type { ClientOptions } from '../client/options.js';
 import { endpointLabel, parseServerSpec, type ServerSpec } from '../client/server-spec.js';
+import type { ConnectionHealth } from '../connection/health.js';
 import type { Transport, Endpoint } from '../connection/transport.js';
 import type { RingNode } from './hasher.js';
 import type { ServerHealth } from './server-health.js';
@@ -38,6 +39,9 @@ export class ServerNode<V> {
   /** This server's health, replayed to late subscribers; completes once removed. */
   readonly health$: Observable<ServerHealth>;
   private probeTimer: Subscription | undefined;
+  /** The client's connection state, to tell a server that went silent from a client that was busy. */
+  private connection: ConnectionHealth['state'] = 'down';
+  private readonly watching: Subscription;
 
   constructor(
     spec: ServerSpec,
@@ -53,6 +57,7 @@ export class ServerNode<V> {
     this.client = new Client<V>(spec, options, connect?.(endpoint));
     this.subject = new BehaviorSubject<ServerHealth>({ state: 'up', since: lifecycle.scheduler.now() });
     this.health$ = this.subject.asObservable();
+    this.watching = this.client.health$.subscribe((h) => (this.connection = h.state));
   }
 
   get health(): ServerHealth {
@@ -75,9 +80,15 @@ export class ServerNode<V> {
     if (this.health.state === 'failing') this.set({ state: 'up', since: this.lifecycle.scheduler.now() });
   }
 
-  /** A command failed; connectivity failures move the server along its lifecycle. */
+  /**
+   * A command failed; connectivity failures move the server along its lifecycle. A deadline that passed
+   * while the connection stayed up is not one: the command waited on this process (an event-loop stall
+   * fails every queued command at once, on every server) or one reply was slow. A server that goes
+   * silent has its connection dropped before its commands fail, and that counts.
+   */
   failed(error: unknown): void {
     if (!isConnectivityFailure(error)) return;
+    if (error instanceof MemcacheTimeoutError && this.connection === 'up') return;
     const h = this.health;
     const now = this.lifecycle.scheduler.now();
     if (h.state === 'up') this.fail(1, error, now);
@@ -87,6 +98,7 @@ export class ServerNode<V> {
   /** Takes the server out for good: health `removed`, timers stopped, connection drained. */
   remove(): Promise<void> {
     this.probeTimer?.unsubscribe();
+    this.watching.unsubscribe();
     if (this.health.state !== 'removed') this.set({ state: 'removed', since: this.lifecycle.scheduler.now() });
     this.subject.complete();
     return this.client.close();

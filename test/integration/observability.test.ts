@@ -1,7 +1,7 @@
 import { tracingChannel } from 'node:diagnostics_channel';
 import { lastValueFrom, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, HashClient, type ClientEvent, type ClientMetrics, type CommandTrace } from '../../src/index.js';
+import { Client, HashClient, type ClientEvent, type ClientMetrics, type CommandTrace, type MembershipEvent } from '../../src/index.js';
 import { freePort, startMemcached, type MemcachedServer } from '../support/memcached.js';
 
 let server: MemcachedServer;
@@ -83,7 +83,7 @@ describe('events$ and metrics$', () => {
   it('HashClient merges every server’s events and keys metrics by server', async () => {
     const other = await startMemcached();
     const cluster = new HashClient([server.spec, other.spec]);
-    const events: ClientEvent[] = [];
+    const events: Array<ClientEvent | MembershipEvent> = [];
     cluster.events$.subscribe((e) => events.push(e));
     const metrics = lastValueFrom(cluster.metrics$.pipe(take(1)));
     await cluster.getMany(Array.from({ length: 50 }, (_, i) => `spread:${i}`));
