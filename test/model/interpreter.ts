@@ -32,7 +32,10 @@ export async function runProgram(client: Client, program: Program, limitMs: numb
     interpreter.start(root.node, undefined);
   }
   interpreter.startsDone();
-  const hung = await Promise.race([idle.then(() => false), sleep(limitMs).then(() => true)]);
+  // The limit's timer is cancelled once the program is done, so finished programs leave no timers behind.
+  const limit = new AbortController();
+  const hung = await Promise.race([idle.then(() => false), sleep(limitMs, true, { signal: limit.signal })]);
+  limit.abort();
   return { calls: interpreter.calls, hung, problems: interpreter.problems };
 }
 
