@@ -1,7 +1,8 @@
 import { config } from 'rxjs';
 import { Client } from '../../src/index.js';
 import { runProgram } from './interpreter.js';
-import { brief, describeOutcome, MemcacheModel } from './memcache-model.js';
+import { MemcacheModel } from './memcache-model.js';
+import { brief, describeOutcome } from './outcomes.js';
 import { describeOp, KEYS, UNSURE_KEYS, type Program } from './program.js';
 
 /** A program that has not settled after this long has hung (each command has a 10 s timeout of its own). */

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EMPTY, catchError, concatMap, from, mergeMap, tap, type Observable } from 'rxjs';
 import type { Client } from '../../src/index.js';
-import type { Call, Outcome } from './memcache-model.js';
+import type { Call } from './memcache-model.js';
+import type { Outcome } from './outcomes.js';
 import { valueFor, type CommandNode, type Op, type PipeNode, type Program, type ProgramNode } from './program.js';
 
 // Runs a program against a real Client and records, per call, its place in subscription order and

@@ -1,13 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { MemcacheError } from '../../src/index.js';
+import { brief, describeOutcome, type Outcome } from './outcomes.js';
 import { describeOp, valueFor, type Op } from './program.js';
 
 // A memcached of a few dozen lines: what one connection's commands do, applied in the order they
 // were subscribed (memcached serves a connection's requests in order, and the client must write them
 // in subscription order). Its answers are compared with what each call actually got.
-
-/** What a call got: nothing yet, a value (a miss is a value), or an error. */
-export type Outcome = { readonly kind: 'pending' } | { readonly kind: 'value'; readonly value: unknown } | { readonly kind: 'error'; readonly error: unknown };
 
 /** One call as the interpreter ran it. */
 export interface Call {
@@ -213,23 +211,4 @@ function compare(outcome: Outcome, expected: Expected): string | undefined {
   }
   if (outcome.kind === 'value' && isDeepStrictEqual(outcome.value, expected.value)) return undefined;
   return `got ${describeOutcome(outcome)}, the model says ${brief(expected.value)}`;
-}
-
-/** An outcome in a line. */
-export function describeOutcome(outcome: Outcome): string {
-  if (outcome.kind === 'pending') return 'nothing';
-  if (outcome.kind === 'value') return brief(outcome.value);
-  const e = outcome.error;
-  return e instanceof Error ? `${e.name}: ${e.message}` : `a thrown ${typeof e}`;
-}
-
-/** Values in a line: long strings as their first characters and length; maps and bigints spelled out. */
-export function brief(value: unknown): string {
-  if (typeof value === 'string') return value.length > 24 ? JSON.stringify(`${value.slice(0, 16)}…`) + ` (${value.length} chars)` : JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value instanceof Map) return `Map{${[...value].map(([k, v]) => `${String(k)}: ${brief(v)}`).join(', ')}}`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${k}: ${brief(v)}`).join(', ')}}`;
-  }
-  return String(value);
 }

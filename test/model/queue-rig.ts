@@ -3,7 +3,7 @@ import type { TestScheduler } from 'rxjs/testing';
 import { createFakeTransport, type FakeTransport } from '../../marbles/fake-transport.js';
 import { Client } from '../../src/index.js';
 import { FakeConnection, ownReply, sendCall, type CallKind, type ServerTraits } from './fake-memcached.js';
-import type { Outcome } from './memcache-model.js';
+import type { Outcome } from './outcomes.js';
 import { judgeNoreplyErrors, judgeOutcome, judgeWrite, TIMEOUT, type Moment, type RigCall } from './queue-rules.js';
 import { VirtualLoop } from './virtual-loop.js';
 

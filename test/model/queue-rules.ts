@@ -10,7 +10,7 @@ import {
   MemcacheUnknownCommandError,
 } from '../../src/index.js';
 import { NOREPLY_ERROR, type CallKind, type OwnReply } from './fake-memcached.js';
-import { describeOutcome, type Outcome } from './memcache-model.js';
+import { describeOutcome, type Outcome } from './outcomes.js';
 
 // The rules a call's outcome and a request's write must obey in the queue model, as pure checks
 // that return what is wrong (or undefined).
