@@ -17,12 +17,8 @@ const RUNS = Number(process.env['QUEUE_RUNS'] ?? 1000);
 const SEED = Number(process.env['QUEUE_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 const PATH = process.env['QUEUE_PATH'];
 const totals = { programs: 0, steps: 0, calls: 0 };
-/**
- * Off while the handshake bugs in queue-model-regressions.test.ts ("open bugs") stand: a connection lost
- * before its handshake was written leaves it queued, and handshakes count against maxQueue. Turn it on
- * when those tests are plain its again.
- */
-const AUTH = false;
+/** Setups with authentication: a handshake goes first on every connection (see queue-model-regressions.test.ts). */
+const AUTH = true;
 
 afterAll(() => {
   console.log(`queue model: ${totals.programs} programs, ${totals.steps} steps, ${totals.calls} calls (QUEUE_SEED=${SEED})`);

@@ -1,6 +1,14 @@
-import { NEVER } from 'rxjs';
+import { NEVER, Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { Client, MemcacheQueueFullError, MemcacheTimeoutError, MemcacheUnknownCommandError } from '../src/index.js';
+import {
+  Client,
+  MemcacheConnectionError,
+  MemcacheQueueFullError,
+  MemcacheTimeoutError,
+  MemcacheUnexpectedCloseError,
+  MemcacheUnknownCommandError,
+  type Transport,
+} from '../src/index.js';
 import { createFakeTransport, serve } from './fake-transport.js';
 import { bytes, createTestScheduler } from './helpers/observable-matcher.js';
 
@@ -97,6 +105,48 @@ describe('the queue is bounded by bytes as well as by count', () => {
       expectObservable(client.set('big1', 'x'.repeat(150))).toBe('100ms #', undefined, timedOut);
       expectObservable(client.set('big2', 'x'.repeat(150))).toBe('#', undefined, full);
       expectObservable(client.get('small')).toBe('100ms #', undefined, timedOut);
+      scheduler.flush();
+    });
+  });
+});
+
+describe('what a failed write and a close say', () => {
+  it('a socket write that throws fails the noreply commands it carried instead of reporting them stored', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const transport: Transport = (connected) =>
+        new Observable<Buffer>(() => {
+          connected({
+            write: () => {
+              throw new Error('write EPIPE');
+            },
+            end: () => undefined,
+          });
+        });
+      const client = new Client(SERVER, OPTIONS, transport);
+      const broken = new MemcacheConnectionError('writing to the socket failed: write EPIPE');
+      expectObservable(client.set('a', 'x')).toBe('#', undefined, broken);
+      expectObservable(client.get('b')).toBe('#', undefined, broken);
+    });
+  });
+
+  it('the twemproxy hint appears only while the server has never answered an mn', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      // Connection 0 closes with its first mn pending; connection 1 answers one mn, then closes with the next pending.
+      const fake = createFakeTransport({
+        scheduler,
+        replies: (n) => (n === 0 ? cold<Buffer>('-|') : cold<Buffer>('---m-|', { m: bytes('MN\r\nEND\r\n') })),
+      });
+      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const hint =
+        ' while the `mn` that follows noreply commands was pending (behind a proxy without meta commands, such as twemproxy, set noreplySentinel: false)';
+      client.set('x', '1').subscribe();
+      expectObservable(client.get('a')).toBe('-#', undefined, new MemcacheUnexpectedCloseError(`${SERVER} closed the connection${hint}`));
+      scheduler.schedule(() => client.set('y', '1').subscribe(), 2);
+      expectObservable(client.get('b'), '--^').toBe('-----(u|)', { u: undefined });
+      scheduler.schedule(() => client.set('z', '1').subscribe(), 4);
+      expectObservable(client.get('c'), '----^').toBe('-------#', undefined, new MemcacheUnexpectedCloseError(`${SERVER} closed the connection`));
       scheduler.flush();
     });
   });

@@ -64,6 +64,8 @@ export class CommandQueue {
   private waiting = 0;
   private bytes = 0;
   private sentinelOn: boolean;
+  /** Whether this connection's server has answered an `mn`: then it knows meta commands. */
+  private sentinelAnswered = false;
 
   /**
    * @param sentinel place `mn` after noreply runs (off for proxies that do not know it, e.g. twemproxy;
@@ -104,9 +106,9 @@ export class CommandQueue {
     return this.waiting > 0;
   }
 
-  /** Whether the oldest reply owed is a sentinel's `MN`. */
-  get sentinelPending(): boolean {
-    return this.awaiting.peek()?.reader instanceof SentinelReader;
+  /** Whether the oldest reply owed is a sentinel's `MN` and this server has never answered one. */
+  get sentinelUnproven(): boolean {
+    return !this.sentinelAnswered && this.awaiting.peek()?.reader instanceof SentinelReader;
   }
 
   /** True when there is something to write and room in the pipeline for it. */
@@ -175,6 +177,7 @@ export class CommandQueue {
     }
     if (!head.reader.read(frame)) return undefined;
     this.awaiting.shift();
+    if (head.reader instanceof SentinelReader && this.sentinelOn) this.sentinelAnswered = true;
     if (head.state !== 'written') return undefined;
     head.state = 'done';
     return head;

@@ -321,7 +321,7 @@ export class Connection {
   private closedMessage(): string {
     const { label } = this.settings;
     const said = this.lastServerError === undefined ? '' : ` after answering "${this.lastServerError}"`;
-    const sentinel = this.queue.sentinelPending
+    const sentinel = this.queue.sentinelUnproven
       ? ' while the `mn` that follows noreply commands was pending (behind a proxy without meta commands, such as twemproxy, set noreplySentinel: false)'
       : '';
     return `${label} closed the connection${said}${sentinel}`;

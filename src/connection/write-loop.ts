@@ -80,8 +80,12 @@ export class WriteLoop {
       if (batch.parts.length > 0) {
         try {
           writer.write(batch.parts);
-        } catch (error) {
-          this.onError(toConnectionError(error, 'writing to the socket failed'));
+        } catch (cause) {
+          // Noreply commands were to settle once written: they were not, so they fail with the link.
+          const error = toConnectionError(cause, 'writing to the socket failed');
+          for (const entry of batch.settled) entry.fail(error);
+          this.onError(error);
+          return;
         }
       }
       for (const entry of batch.settled) entry.settle();
