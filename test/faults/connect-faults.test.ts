@@ -3,39 +3,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client, MemcacheTimeoutError } from '../../src/index.js';
-import { Ledger, NETWORK_ERRORS, issueMixed, recovers, seededRng, stoppedNotifications, watchUnhandled } from '../support/fault-harness.js';
-import { fault, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { makeSelfSignedCert, startMemcached, type MemcachedServer } from '../support/memcached.js';
+import { Ledger, NETWORK_ERRORS, issueMixed, recovers, seededRng } from '../support/fault-harness.js';
+import { fault, startFaultProxy } from '../support/fault-proxy.js';
+import { faultSuite } from '../support/fault-suite.js';
+import { makeSelfSignedCert, startMemcached } from '../support/memcached.js';
 
 // Faults on the way in: nobody answers the phone, or the line goes dead.
 const TIMEOUT = 300;
 const GRACE = 300;
 
-let memcached: MemcachedServer;
-let proxy: FaultProxy;
 let client: Client | undefined;
-let unhandled: ReturnType<typeof watchUnhandled>;
-
-beforeAll(async () => {
-  memcached = await startMemcached();
-});
-afterAll(async () => {
-  await memcached.stop();
-});
-beforeEach(async () => {
-  unhandled = watchUnhandled();
-  proxy = await startFaultProxy(memcached.port);
-});
-afterEach(async () => {
-  client?.destroy();
-  client = undefined;
-  await proxy.close();
-  await sleep(20); // a late unhandled error would surface now
-  unhandled.stop();
-  expect(unhandled.seen).toEqual([]);
-  expect(stoppedNotifications()).toEqual([]);
+const suite = faultSuite({
+  proxy: true,
+  cleanup: () => {
+    client?.destroy();
+    client = undefined;
+  },
 });
 
 /** Runs `count` self-checking commands and waits (bounded) for all of them. */
@@ -48,15 +33,15 @@ async function load(target: Client, count: number, seed: number): Promise<Ledger
 
 describe('connection refused', () => {
   it('every command fails fast with a network error, and the client connects once the refusals stop', async () => {
-    proxy.set(fault.refuse);
-    client = new Client(proxy.spec, { timeout: TIMEOUT, connectTimeout: 200 });
+    suite.proxy.set(fault.refuse);
+    client = new Client(suite.proxy.spec, { timeout: TIMEOUT, connectTimeout: 200 });
     const ledger = await load(client, 200, 1);
     expect(ledger.problems()).toEqual([]);
     expect(ledger.succeeded).toBe(0);
     // A refusal is an answer: commands fail with it (or with the backoff after it); none waits for a timeout.
     expect(ledger.errors.has('MemcacheTimeoutError')).toBe(false);
-    expect(proxy.stats.refused).toBeGreaterThan(0);
-    proxy.set(fault.none);
+    expect(suite.proxy.stats.refused).toBeGreaterThan(0);
+    suite.proxy.set(fault.none);
     expect(await recovers(client, 1000)).toBe(true);
   });
 });
@@ -85,8 +70,8 @@ describe('connect hangs (accepted, never answered)', () => {
   });
 
   it('plain TCP: the kernel completes the handshake, so the silent peer is caught by the command timeout', async () => {
-    proxy.set(fault.hangConnect);
-    client = new Client(proxy.spec, { timeout: TIMEOUT, connectTimeout: 100 });
+    suite.proxy.set(fault.hangConnect);
+    client = new Client(suite.proxy.spec, { timeout: TIMEOUT, connectTimeout: 100 });
     const ledger = await load(client, 200, 2);
     expect(ledger.problems()).toEqual([]);
     // Only noreply sets "succeed": they settle once written, and the kernel took the bytes.
@@ -94,33 +79,33 @@ describe('connect hangs (accepted, never answered)', () => {
     // a connection error when it is dropped for silence (their own timeout had not passed yet).
     expect(ledger.errors.has('MemcacheTimeoutError')).toBe(true);
     expect([...ledger.errors.keys()].filter((name) => name !== 'MemcacheTimeoutError' && name !== 'MemcacheConnectionError')).toEqual([]);
-    proxy.set(fault.none);
+    suite.proxy.set(fault.none);
     expect(await recovers(client, 3 * TIMEOUT)).toBe(true);
   });
 });
 
 describe('a silent server', () => {
   it('blackhole mid-connection: everything times out, the client drops the dead connection by itself', async () => {
-    client = new Client(proxy.spec, { timeout: TIMEOUT });
+    client = new Client(suite.proxy.spec, { timeout: TIMEOUT });
     expect(await recovers(client, 1000)).toBe(true);
-    const before = proxy.stats.connections;
-    proxy.set(fault.blackhole);
+    const before = suite.proxy.stats.connections;
+    suite.proxy.set(fault.blackhole);
     const ledger = await load(client, 300, 3);
     expect(ledger.problems()).toEqual([]);
     // Commands time out at their own deadlines; those written after them on the dead connection fail with
     // a connection error when it is dropped for silence (their own timeout had not passed yet).
     expect(ledger.errors.has('MemcacheTimeoutError')).toBe(true);
     expect([...ledger.errors.keys()].filter((name) => name !== 'MemcacheTimeoutError' && name !== 'MemcacheConnectionError')).toEqual([]);
-    proxy.set(fault.none);
+    suite.proxy.set(fault.none);
     // No help from the proxy: the old connection stays open but silent until the client gives up on it.
     expect(await recovers(client, 3 * TIMEOUT + GRACE)).toBe(true);
-    expect(proxy.stats.connections).toBeGreaterThan(before);
+    expect(suite.proxy.stats.connections).toBeGreaterThan(before);
   });
 
   it('SIGSTOP on the real server with commands in flight, SIGCONT after two timeouts', async () => {
-    client = new Client(proxy.spec, { timeout: TIMEOUT });
+    client = new Client(suite.proxy.spec, { timeout: TIMEOUT });
     expect(await recovers(client, 1000)).toBe(true);
-    memcached.pause();
+    suite.memcached.pause();
     try {
       const ledger = new Ledger(TIMEOUT + GRACE);
       issueMixed(client, ledger, seededRng(4), 300);
@@ -130,7 +115,7 @@ describe('a silent server', () => {
       expect(ledger.problems()).toEqual([]);
       for (const name of ledger.errors.keys()) expect(NETWORK_ERRORS.has(name)).toBe(true);
     } finally {
-      memcached.resume();
+      suite.memcached.resume();
     }
     expect(await recovers(client, 3 * TIMEOUT + GRACE)).toBe(true);
   });

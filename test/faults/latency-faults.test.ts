@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Client } from '../../src/index.js';
-import { stoppedNotifications, valueFor, watchUnhandled } from '../support/fault-harness.js';
-import { fault, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { startMemcached, type MemcachedServer } from '../support/memcached.js';
+import { valueFor } from '../support/fault-harness.js';
+import { fault } from '../support/fault-proxy.js';
+import { faultSuite } from '../support/fault-suite.js';
 
 // A slow but talking server (issue 9, A.2): every reply crosses a path of steady latency, one get at
 // a time (maxPipeline 1), so gets queue behind each other. A server that keeps sending bytes is not
@@ -28,37 +28,20 @@ interface Outcome {
   error?: Error;
 }
 
-let memcached: MemcachedServer;
-let proxy: FaultProxy;
 let client: Client;
-let unhandled: ReturnType<typeof watchUnhandled>;
 /** When each key's reply was handed to the client's socket (the proxy sees it go). */
 const arrivals = new Map<string, number>();
 
-beforeAll(async () => {
-  memcached = await startMemcached();
-});
-afterAll(async () => {
-  await memcached.stop();
-});
+const suite = faultSuite({ proxy: true, cleanup: () => client.destroy() });
+
 beforeEach(async () => {
-  unhandled = watchUnhandled();
-  proxy = await startFaultProxy(memcached.port);
   arrivals.clear();
-  proxy.onDelivery = (chunk) => {
+  suite.proxy.onDelivery = (chunk) => {
     for (const [, key] of chunk.toString('latin1').matchAll(/VALUE (\S+) /g)) arrivals.set(key as string, performance.now());
   };
-  client = new Client(proxy.spec, { timeout: TIMEOUT, maxPipeline: 1 });
+  client = new Client(suite.proxy.spec, { timeout: TIMEOUT, maxPipeline: 1 });
   // Every get is a hit, so each reply names its key and the proxy can tell whose it is.
   await Promise.all(Array.from({ length: 48 }, (_, i) => client.set(`lat:${i}`, valueFor(`lat:${i}`), { noreply: false })));
-});
-afterEach(async () => {
-  client.destroy();
-  await proxy.close();
-  await sleep(20); // a late unhandled error would surface now
-  unhandled.stop();
-  expect(unhandled.seen).toEqual([]);
-  expect(stoppedNotifications()).toEqual([]);
 });
 
 /** Issues `rounds` × `perRound` gets, a round every `spacingMs`, and waits for all of them. */
@@ -110,21 +93,21 @@ function tally(outcomes: readonly Outcome[]): Record<string, number> {
 
 describe('steady latency with maxPipeline 1', () => {
   it('0.6 timeout per reply, a get every 0.2 timeout: no early timeout, no false silence, answers in time are delivered', async () => {
-    proxy.set(fault.delay(60 * SCALE));
+    suite.proxy.set(fault.delay(60 * SCALE));
     const outcomes = await paced(30, 1, 20 * SCALE);
     console.log(`${60 * SCALE} ms path, 30 gets: ${JSON.stringify(tally(outcomes))}`);
     expect(problems(outcomes)).toEqual([]);
-    expect(proxy.stats.connections).toBe(1); // bytes kept arriving, so the connection was never dropped
+    expect(suite.proxy.stats.connections).toBe(1); // bytes kept arriving, so the connection was never dropped
   });
 
   it('0.4 timeout per reply, 48 gets in rounds of 4: none fails as "sent nothing … connection dropped"', async () => {
-    proxy.set(fault.delay(40 * SCALE));
+    suite.proxy.set(fault.delay(40 * SCALE));
     const outcomes = await paced(12, 4, 40 * SCALE);
     console.log(`${40 * SCALE} ms path, 48 gets: ${JSON.stringify(tally(outcomes))}`);
     expect(problems(outcomes)).toEqual([]);
-    expect(proxy.stats.connections).toBe(1);
+    expect(suite.proxy.stats.connections).toBe(1);
     // The same connection still works once the queue has drained.
     expect(await client.get('lat:0')).toBe(valueFor('lat:0'));
-    expect(proxy.stats.connections).toBe(1);
+    expect(suite.proxy.stats.connections).toBe(1);
   });
 });

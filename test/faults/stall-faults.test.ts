@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client, type ConnectionHealth } from '../../src/index.js';
-import { stoppedNotifications, watchUnhandled } from '../support/fault-harness.js';
-import { rawExchange, startMemcached, type MemcachedServer } from '../support/memcached.js';
+import { faultSuite } from '../support/fault-suite.js';
+import { rawExchange } from '../support/memcached.js';
 
 // The application blocks the event loop (a big JSON.parse, a sync loop) for longer than `timeout`
 // while replies sit in the socket (issue 9, A.2). Those replies arrived in time: they must be read
@@ -11,24 +10,7 @@ import { rawExchange, startMemcached, type MemcachedServer } from '../support/me
 const TIMEOUT = 200;
 const GETS = 20;
 
-let memcached: MemcachedServer;
-let unhandled: ReturnType<typeof watchUnhandled>;
-
-beforeAll(async () => {
-  memcached = await startMemcached();
-});
-afterAll(async () => {
-  await memcached.stop();
-});
-beforeEach(() => {
-  unhandled = watchUnhandled();
-});
-afterEach(async () => {
-  await sleep(20); // a late unhandled error would surface now
-  unhandled.stop();
-  expect(unhandled.seen).toEqual([]);
-  expect(stoppedNotifications()).toEqual([]);
-});
+const suite = faultSuite();
 
 /** memcached's `cmd_get` counter, read over a socket of its own, from a stalled event loop. */
 function cmdGetNow(port: number): number {
@@ -57,21 +39,21 @@ function stall(ms: number): void {
 
 describe('an event-loop stall of 2× timeout with replies pending', () => {
   it('every get gets its value, a get issued as the stall ends too, and the connection stays', async () => {
-    const client = new Client(memcached.spec, { timeout: TIMEOUT });
+    const client = new Client(suite.memcached.spec, { timeout: TIMEOUT });
     try {
       const keys = Array.from({ length: GETS }, (_, i) => `stall:${i}`);
       await Promise.all(keys.map((k) => client.set(k, short(k), { noreply: false })));
       await client.set('stall:after', short('stall:after'), { noreply: false });
       const health: ConnectionHealth['state'][] = [];
       client.health$.subscribe((h) => health.push(h.state));
-      const getsBefore = await cmdGet(memcached.port);
+      const getsBefore = await cmdGet(suite.memcached.port);
 
       const outcomes = keys.map((k) => client.get(k).then((v) => v, failure));
       // Microtasks only: the end-of-tick flush writes the gets, yet no I/O callback can read a reply.
       for (let i = 0; i < 20; i++) await Promise.resolve();
       stall(2 * TIMEOUT);
       // The precondition, checked from inside the stall: the server has answered every get already.
-      expect(cmdGetNow(memcached.port) - getsBefore).toBe(GETS);
+      expect(cmdGetNow(suite.memcached.port) - getsBefore).toBe(GETS);
       const after = client.get('stall:after').then((v) => v, failure);
 
       const seen = { gets: await Promise.all(outcomes), after: await after, health };

@@ -1,10 +1,11 @@
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Client, MemcacheError } from '../../src/index.js';
-import { recovers, stoppedNotifications, watchUnhandled } from '../support/fault-harness.js';
+import { recovers } from '../support/fault-harness.js';
 import { startClosingServer, type ClosingServer } from '../support/fake-server.js';
+import { faultSuite } from '../support/fault-suite.js';
 import { startMemcached } from '../support/memcached.js';
 
 // A server that accepts each connection and closes it at once (issue 9, A.3): memcached at its
@@ -20,16 +21,8 @@ const BACKOFF = { initial: 50, max: 2000 } as const;
 const MAX_CONNECTIONS = 10;
 const LIMIT_MESSAGE = 'Too many open connections';
 
-let unhandled: ReturnType<typeof watchUnhandled>;
-beforeEach(() => {
-  unhandled = watchUnhandled();
-});
-afterEach(async () => {
-  await sleep(20); // a late unhandled error would surface now
-  unhandled.stop();
-  expect(unhandled.seen).toEqual([]);
-  expect(stoppedNotifications()).toEqual([]);
-});
+// Each test brings its own server (a fake, or a memcached with a low connection limit).
+faultSuite({ memcached: false });
 
 interface Fired {
   readonly issued: number;
