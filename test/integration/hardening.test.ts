@@ -10,7 +10,7 @@ import {
   MemcacheUnknownError,
 } from '../../src/index.js';
 import { startFakeServer } from '../support/fake-server.js';
-import { freePort, startMemcached, type MemcachedServer } from '../support/memcached.js';
+import { freePort, rawExchange, startMemcached, type MemcachedServer } from '../support/memcached.js';
 
 const reply = { noreply: false } as const;
 
@@ -54,6 +54,35 @@ describe('ASCII authentication against memcached -Y', () => {
       await expect(unauthenticated.get('k')).rejects.toThrow(/unauthenticated|authentication/i);
     } finally {
       await unauthenticated.close();
+    }
+  });
+
+  it('rejected credentials back off like a refused connection: few connections, every error says why', async () => {
+    const connections = async (): Promise<number> => {
+      const login = 'ada s3cret';
+      const reply = await rawExchange(server.port, '127.0.0.1', `set auth 0 0 ${login.length}\r\n${login}\r\nstats\r\nquit\r\n`, /END\r\n/);
+      return Number(/STAT total_connections (\d+)/.exec(reply)?.[1]);
+    };
+    const client = new Client(server.spec, { auth: { username: 'ada', password: 'wrong' }, backoff: { initial: 50, max: 2000 } });
+    try {
+      const before = await connections();
+      const outcomes: Array<Promise<unknown>> = [];
+      // 200 gets over about a second (bounded by count, not time).
+      for (let i = 0; i < 200; i++) {
+        outcomes.push(client.get('k').catch((e: unknown) => e));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const errors = await Promise.all(outcomes);
+      const opened = (await connections()) - before - 1; // our own stats read is one
+      // One immediate retry, then a doubling backoff from 50 ms: a handful, never one per command.
+      expect(opened).toBeGreaterThan(0);
+      expect(opened).toBeLessThanOrEqual(10);
+      for (const e of errors) {
+        expect(e instanceof MemcacheAuthError || e instanceof MemcacheConnectionError).toBe(true);
+        expect((e as Error).message).toMatch(/rejected the credentials/);
+      }
+    } finally {
+      await client.close();
     }
   });
 
