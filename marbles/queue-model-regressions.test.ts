@@ -89,3 +89,20 @@ describe('handshake bugs the queue model found in the first fixed client', () =>
     expect(replay({ auth: true, maxPipeline: 1, maxQueue: 3 }, [issue({ kind: 'get' }), issue({ kind: 'get' }), issue({ kind: 'get' })])).toEqual([]);
   });
 });
+
+describe('found by a longer queue-model run (QUEUE_RUNS=40000, QUEUE_SEED=960140156)', () => {
+  it('a command written on a link opened from a failure callback, during a silent drop, still fails at its own deadline', () => {
+    // At 1000 both first gets time out and the silent link goes; the second get's error callback issues a
+    // large set, which opens a new link at once and takes the waiting get along. The dropped link's alarm
+    // was cancelled; the waiting get's deadline (1400) must still be applied on the new link.
+    const steps = [
+      issue({ kind: 'get' }),
+      issue({ kind: 'get', child: { on: 'error', spec: { kind: 'setLarge' } } }),
+      advance(400),
+      issue({ kind: 'get' }),
+      advance(1500),
+      (rig: QueueRig) => rig.drop(0, 'reset'),
+    ];
+    expect(replay({ maxPipeline: 2 }, steps)).toEqual([]);
+  });
+});

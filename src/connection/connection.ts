@@ -276,11 +276,14 @@ export class Connection {
   private finishDrop(carried: Carried, error: MemcacheError): void {
     carried.link?.unsubscribe();
     for (const entry of carried.entries) entry.fail(error);
-    if (this.closing) this.finishClose();
-    else if (this.queue.pending) {
-      this.openLink();
-      this.rearm();
+    if (this.closing) {
+      this.finishClose();
+      return;
     }
+    if (this.queue.pending) this.openLink();
+    // Detaching cancelled the alarm; the commands that remain (carried over, or already written to a
+    // link opened from a failure callback) still need their deadlines.
+    this.rearm();
   }
 
   /** Why the server closed, in its own words when it said something first. */
