@@ -16,6 +16,10 @@ export interface Writer {
   write(parts: readonly WirePart[]): void;
   /** Sends the parts, then closes the write side; the server then closes its side. */
   end(parts: readonly WirePart[]): void;
+  /** Bytes written but not yet handed to the kernel (a socket's `writableLength`); absent means none. */
+  buffered?(): number;
+  /** Calls `drained` once, when the buffered bytes have gone out (a socket's `'drain'`). */
+  whenDrained?(drained: () => void): void;
 }
 
 /**
@@ -122,5 +126,7 @@ function writerFor(socket: net.Socket): Writer {
       if (parts.length > 0) send(parts);
       socket.end();
     },
+    buffered: () => socket.writableLength,
+    whenDrained: (drained) => void socket.once('drain', drained),
   };
 }

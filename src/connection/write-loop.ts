@@ -3,6 +3,9 @@ import { toConnectionError, type MemcacheError } from '../errors.js';
 import type { CommandQueue } from './command-queue.js';
 import type { Writer } from './transport.js';
 
+/** Bytes a socket may hold unsent before writes wait for it to drain. */
+const BACKLOG_BYTES = 4 * 1024 * 1024;
+
 /**
  * Moves commands from the queue to the socket: coalesced once per tick (`soon`), or at once for large
  * values (`now`), always in queue order.
@@ -15,6 +18,8 @@ import type { Writer } from './transport.js';
  */
 export class WriteLoop {
   private writer: Writer | undefined;
+  /** Waiting for the socket to drain: commands stay queued (and counted against `maxQueueBytes`). */
+  private held = false;
   private action: Subscription | undefined;
   private running = false;
   private again = false;
@@ -33,6 +38,7 @@ export class WriteLoop {
   /** The socket is open: writes may start. */
   attach(writer: Writer): void {
     this.writer = writer;
+    this.held = false;
     this.soon();
   }
 
@@ -75,7 +81,7 @@ export class WriteLoop {
     do {
       this.again = false;
       const writer = this.writer;
-      if (writer === undefined) return;
+      if (writer === undefined || this.congested(writer)) return;
       const batch = this.queue.take(this.clock.now(), this.received());
       if (batch.parts.length > 0) {
         try {
@@ -94,5 +100,22 @@ export class WriteLoop {
         for (const entry of batch.late) entry.fail(error);
       }
     } while (this.again && this.writer !== undefined);
+  }
+
+  /**
+   * A server that reads slowly (or not at all) leaves written bytes in the socket's buffer, where no
+   * queue bound sees them. Past `BACKLOG_BYTES` nothing more is written until the socket drains, so
+   * waiting commands stay in the queue, where `maxQueueBytes` bounds them.
+   */
+  private congested(writer: Writer): boolean {
+    if (this.held) return true;
+    if ((writer.buffered?.() ?? 0) <= BACKLOG_BYTES || writer.whenDrained === undefined) return false;
+    this.held = true;
+    writer.whenDrained(() => {
+      if (this.writer !== writer) return;
+      this.held = false;
+      this.soon();
+    });
+    return true;
   }
 }

@@ -94,6 +94,31 @@ describe('ASCII authentication against memcached -Y', () => {
 });
 
 describe('bounded queues and backoff', () => {
+  it('a server that stops reading cannot make the client buffer without bound: maxQueueBytes covers the socket too', async () => {
+    const server = await startMemcached();
+    // 100 values of 512 KiB (50 MiB) against a stopped server: the kernel takes a few MiB, the socket's own
+    // buffer at most 4 MiB more, and then commands wait in the queue, where 8 MiB is the bound.
+    const client = new Client(server.spec, { timeout: 60_000, maxQueueBytes: 8 * 1024 * 1024 });
+    const value = Buffer.alloc(512 * 1024, 0x61);
+    try {
+      await client.set('warm', 'up', reply);
+      server.pause();
+      const outcomes = Array.from({ length: 100 }, (_, i) => client.set(`big${i}`, value, reply).then((v) => v, (e: unknown) => e));
+      // Let every write that can happen happen before the server resumes.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      server.resume();
+      const settled = await Promise.all(outcomes);
+      const refused = settled.filter((o) => o instanceof MemcacheQueueFullError).length;
+      expect(settled.filter((o) => o !== true && !(o instanceof MemcacheQueueFullError))).toEqual([]);
+      expect(refused).toBeGreaterThan(0);
+      expect(refused).toBeLessThan(100);
+    } finally {
+      server.resume();
+      await client.close();
+      await server.stop();
+    }
+  });
+
   it('maxQueue fails fast once that many commands wait to be written', async () => {
     const server = await startMemcached();
     const client = new Client(server.spec, { maxPipeline: 1, maxQueue: 5, timeout: 2000 });
