@@ -5,8 +5,9 @@ import type { MemcacheError } from '../errors.js';
  *
  * - `up`: in the ring, commands flow.
  * - `failing`: a connection-level failure happened (refused, reset, connect timeout, unexpected close,
- *   dropped for silence; not a command timeout on a connection that stayed up). Still in the ring; for `retryTimeout` its commands fail fast, then the next one may try again. `attempts`
- *   counts failed tries; at `retryAttempts` the server becomes dead.
+ *   dropped for silence; not a command timeout on a connection that stayed up). Still in the ring; for
+ *   `retryTimeout` its commands fail fast, then the next one may try again. `attempts` counts failed
+ *   tries; at `retryAttempts` the server becomes dead.
  * - `dead`: out of the ring, its keys route to the others; after `deadTimeout` a probe (`version`)
  *   decides whether it rejoins.
  * - `removed`: no longer configured (membership changed or the client closed).
