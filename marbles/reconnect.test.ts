@@ -151,3 +151,21 @@ describe('what a failed write and a close say', () => {
     });
   });
 });
+
+describe('a connection that lived without answers', () => {
+  it('one that stayed open for a whole connectTimeout proves the server works: its loss is retried at once, every time', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ cold }) => {
+      // noreply writes without sentinels get no answers; each connection is closed after 600 ms (> connectTimeout).
+      const fake = createFakeTransport({ scheduler, replies: () => cold<Buffer>('600ms |') });
+      const client = new Client(SERVER, { ...OPTIONS, noreplySentinel: false }, fake.transport);
+      const outcomes: unknown[] = [];
+      for (let i = 0; i < 5; i++) {
+        scheduler.schedule(() => client.set(`k${i}`, 'v').subscribe({ next: (v) => outcomes.push(v), error: (e: Error) => outcomes.push(e.message) }), i * 700);
+      }
+      scheduler.flush();
+      expect(outcomes).toEqual([true, true, true, true, true]);
+      expect(fake.connections.map((c) => c.subscribedAt)).toEqual([0, 700, 1400, 2100, 2800]);
+    });
+  });
+});

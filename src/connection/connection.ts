@@ -42,8 +42,9 @@ export class Connection {
   private readonly alarm: Alarm;
   /** Chunks received: a command written at count N that sees no chunk since met a silent server. */
   private received = 0;
-  /** Whether the server accepted the current link (the socket opened). */
+  /** Whether the server accepted the current link (the socket opened), and when. */
   private connected = false;
+  private connectedAt = 0;
   /** Whether the current link has answered anything but errors: only that proves the server serves us. */
   private served = false;
   /** The last error line the server sent, quoted when it then closes the connection. */
@@ -179,6 +180,7 @@ export class Connection {
     if (link !== this.link) return;
     this.connectTimer.cancel();
     this.connected = true;
+    this.connectedAt = this.settings.scheduler.now();
     this.writer = writer;
     const handshake = this.settings.handshake;
     if (handshake === undefined) this.established();
@@ -262,7 +264,7 @@ export class Connection {
   private detach(error: MemcacheError): Carried {
     const link = this.link;
     const now = this.settings.scheduler.now();
-    if (link !== undefined) this.gate.lost(this.served, this.connected, error, now, this.lastServerError);
+    if (link !== undefined) this.gate.lost(this.proven(now), this.connected, error, now, this.lastServerError);
     this.link = undefined;
     this.writer = undefined;
     this.writes.detach();
@@ -284,6 +286,15 @@ export class Connection {
     // Detaching cancelled the alarm; the commands that remain (carried over, or already written to a
     // link opened from a failure callback) still need their deadlines.
     this.rearm();
+  }
+
+  /**
+   * Whether the lost link showed the server works: it answered something other than an error, or it
+   * stayed open for a whole `connectTimeout` (a write-only noreply workload without sentinels gets no
+   * answers at all; a server at its connection limit closes within milliseconds).
+   */
+  private proven(now: number): boolean {
+    return this.served || (this.connected && now - this.connectedAt >= this.settings.connectTimeout);
   }
 
   /** Why the server closed, in its own words when it said something first. */

@@ -2,7 +2,8 @@ import { MemcacheConnectionError, type MemcacheError } from '../errors.js';
 
 /**
  * Remembers failed connection attempts and says when the next one may be made. A connection that served
- * a reply proves the server works: after losing it, a new one may be opened at once. Anything else is a
+ * a reply (or stayed open for a whole `connectTimeout`) proves the server works: after losing it, a new
+ * one may be opened at once. Anything else is a
  * failed attempt (refused, timed out, a failed handshake, or a connection the server closed before it
  * answered — memcached at its connection limit accepts and closes): attempts then wait out a growing,
  * jittered delay, meanwhile new commands fail fast instead of piling up on a server that cannot serve
@@ -42,7 +43,7 @@ export class ReconnectGate {
   }
 
   /**
-   * The connection was lost: `served` when it had answered (a dropped connection), else `connected`
+   * The connection was lost: `served` when it proved the server works (a dropped connection), else `connected`
    * when the server accepted it before closing it or failing its handshake; `said` is the last error line
    * it sent, if any.
    */
