@@ -2,8 +2,10 @@ import { asapScheduler, asyncScheduler, BehaviorSubject, defer, map, scan, start
 import { errorFromFrame } from '../commands/readers.js';
 import { exponentialBackoff } from '../connection/backoff.js';
 import { Connection } from '../connection/connection.js';
+import type { ConnectionSettings } from '../connection/connection-settings.js';
 import type { Handshake } from '../connection/handshake.js';
 import type { ConnectionHealth } from '../connection/health.js';
+import type { Lane } from '../connection/lane.js';
 import { socketTransport, type Endpoint, type Transport } from '../connection/transport.js';
 import { MemcacheAuthError, MemcacheClosedError, MemcacheError, MemcacheIllegalInputError } from '../errors.js';
 import { authenticate } from '../commands/definitions.js';
@@ -41,7 +43,7 @@ export class ClientCore<V> {
   private readonly healthSubject: BehaviorSubject<ConnectionHealth>;
   private readonly noreplyErrorSubject = new Subject<MemcacheError>();
   private readonly eventSubject = new Subject<ClientEvent>();
-  private connection: Connection | undefined;
+  private lane: Lane | undefined;
   private readonly handshake: Handshake | undefined;
   private closing: Promise<void> | undefined;
 
@@ -90,9 +92,9 @@ export class ClientCore<V> {
     });
   }
 
-  /** Commands queued and in flight on the current connection. */
+  /** Commands queued and in flight on the current connection (or pool). */
   get load(): { readonly queued: number; readonly inFlight: number } {
-    return this.connection?.load ?? { queued: 0, inFlight: 0 };
+    return this.lane?.load ?? { queued: 0, inFlight: 0 };
   }
 
   /**
@@ -105,20 +107,20 @@ export class ClientCore<V> {
    * ```
    */
   close(): Promise<void> {
-    this.closing ??= (this.connection?.close() ?? Promise.resolve()).then(() => this.finishClose());
+    this.closing ??= (this.lane?.close() ?? Promise.resolve()).then(() => this.finishClose());
     return this.closing;
   }
 
   /** Fails everything queued or in flight now, then closes. Safe to call twice. */
   destroy(error?: MemcacheError): void {
-    this.connection?.destroy(error);
+    this.lane?.destroy(error);
     void this.close();
   }
 
   /** Retires the current connection gracefully (after `quit`); the next command opens a new one. */
   protected retireConnection(): Promise<void> {
-    const current = this.connection;
-    this.connection = undefined;
+    const current = this.lane;
+    this.lane = undefined;
     return current?.close() ?? Promise.resolve();
   }
 
@@ -158,7 +160,7 @@ export class ClientCore<V> {
         fail(new MemcacheClosedError(`the client for ${this.server} is closed`));
         return undefined;
       }
-      const connection = this.currentConnection();
+      const lane = this.currentLane();
       const reader = request.reader?.();
       const settle = (): void => {
         let value: T;
@@ -172,8 +174,8 @@ export class ClientCore<V> {
         subscriber.next(value);
         subscriber.complete();
       };
-      const entry = connection.submit(request.parts, reader, settle, fail);
-      return () => connection.cancel(entry);
+      const ticket = lane.submit(request.parts, reader, settle, fail);
+      return () => lane.cancel(ticket);
     });
   }
 
@@ -207,9 +209,17 @@ export class ClientCore<V> {
     };
   }
 
-  private currentConnection(): Connection {
-    if (this.connection !== undefined) return this.connection;
-    const connection: Connection = new Connection({
+  /**
+   * Makes what commands run over, once per connection lifetime (again after `quit`): one connection by
+   * default; a subclass may return a pool of connections built from the same settings.
+   */
+  protected createLane(settings: ConnectionSettings): Lane {
+    return new Connection(settings);
+  }
+
+  private currentLane(): Lane {
+    if (this.lane !== undefined) return this.lane;
+    const lane: Lane = this.createLane({
       transport: this.transport,
       label: this.server,
       timeout: this.opts.timeout,
@@ -228,19 +238,19 @@ export class ClientCore<V> {
       toError: errorFromFrame,
       // A retired connection still reports its last "down" unless a newer one has taken over.
       onHealth: (health) => {
-        if (this.connection === connection || this.connection === undefined) this.healthSubject.next(health);
+        if (this.lane === lane || this.lane === undefined) this.healthSubject.next(health);
         if (this.eventSubject.observed) {
           const down = health.state === 'down' && health.error !== undefined ? { error: health.error.code } : {};
           this.eventSubject.next({ type: health.state, server: this.server, ...down });
         }
       },
     });
-    this.connection = connection;
-    return connection;
+    this.lane = lane;
+    return lane;
   }
 
   private finishClose(): void {
-    this.connection = undefined;
+    this.lane = undefined;
     this.eventSubject.complete();
     this.noreplyErrorSubject.complete();
     this.healthSubject.complete();

@@ -20,6 +20,7 @@ import type { ConnectionHealth } from './health.js';
 import type { Writer } from './transport.js';
 import { WriteLoop } from './write-loop.js';
 import type { ConnectionSettings } from './connection-settings.js';
+import type { Lane } from './lane.js';
 
 /** What a dropped link leaves behind: the socket subscription to end and the written commands to fail. */
 interface Carried {
@@ -32,7 +33,7 @@ interface Carried {
  * tick, and their replies come back in order through the command queue. It connects lazily and, once
  * lost, reconnects for whatever still waits to be written.
  */
-export class Connection {
+export class Connection implements Lane {
   private healthState: ConnectionHealth['state'] = 'down';
   private readonly queue: CommandQueue;
   private readonly writes: WriteLoop;
@@ -84,16 +85,18 @@ export class Connection {
 
   /**
    * Queues a command: its bytes, how to read its reply (none for noreply), and where its outcome goes.
-   * Returns the handle to cancel it with.
+   * `deadline` (scheduler clock) is when it times out, for a command that already waited elsewhere (in a
+   * pool); by default `timeout` from now. Returns the handle to cancel it with.
    */
   submit(
     parts: readonly WirePart[],
     reader: ReplyReader<unknown> | undefined,
     settle: () => void,
     fail: (error: MemcacheError) => void,
+    deadline?: number,
   ): Entry {
     const now = this.settings.scheduler.now();
-    const entry: Entry = { parts, reader, size: sizeOf(parts), deadline: now + this.settings.timeout, state: 'queued', writtenAt: 0, mark: 0, settle, fail };
+    const entry: Entry = { parts, reader, size: sizeOf(parts), deadline: deadline ?? now + this.settings.timeout, state: 'queued', writtenAt: 0, mark: 0, settle, fail };
     const refusal = this.refusal(now, entry.size);
     if (refusal !== undefined) {
       entry.state = 'done';
