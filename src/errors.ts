@@ -140,6 +140,19 @@ export class MemcacheTimeoutError extends MemcacheError {
 }
 
 /**
+ * A command waited for a pooled connection (every one at its `maxPipeline`) until `acquireTimeout`, or
+ * its own `timeout`, passed; it was never sent. A kind of `MemcacheTimeoutError`.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof MemcachePoolTimeoutError) console.warn('pool too small for this load');
+ * ```
+ */
+export class MemcachePoolTimeoutError extends MemcacheTimeoutError {
+  static override readonly code: string = 'MEMCACHE_POOL_TIMEOUT';
+}
+
+/**
  * The client was closed (or destroyed) before this command could run.
  *
  * @example
@@ -235,6 +248,7 @@ const families = [
   MemcacheUnknownError,
   MemcacheConnectionError,
   MemcacheTimeoutError,
+  MemcachePoolTimeoutError,
   MemcacheClosedError,
   MemcacheSerdeError,
   MemcacheNoServersError,

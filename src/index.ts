@@ -21,6 +21,7 @@ export {
   MemcacheUnknownError,
   MemcacheConnectionError,
   MemcacheTimeoutError,
+  MemcachePoolTimeoutError,
   MemcacheClosedError,
   MemcacheSerdeError,
   MemcacheNoServersError,
@@ -48,3 +49,5 @@ export type { Hasher, Ring, RingNode } from './cluster/hasher.js';
 export { rendezvousHasher } from './cluster/rendezvous.js';
 export { ketamaHasher } from './cluster/ketama.js';
 export { murmur3_32 } from './cluster/murmur3.js';
+export { PooledClient, type PooledClientOptions } from './pool/pooled-client.js';
+export type { PoolOptions, PoolStats } from './pool/pool-options.js';

@@ -1,0 +1,291 @@
+import { Observable } from 'rxjs';
+import { Alarm } from '../connection/alarm.js';
+import { Connection } from '../connection/connection.js';
+import type { ConnectionSettings } from '../connection/connection-settings.js';
+import type { ConnectionHealth } from '../connection/health.js';
+import type { Lane, LaneTicket } from '../connection/lane.js';
+import type { Transport } from '../connection/transport.js';
+import { MemcacheClosedError, MemcacheError, MemcachePoolTimeoutError, MemcacheQueueFullError } from '../errors.js';
+import type { ReplyReader, WirePart } from '../protocol/request.js';
+import { poolHealth } from './pool-health.js';
+import type { PoolStats, ResolvedPoolOptions } from './pool-options.js';
+import { asWaiter, WaitingLine, type Waiter } from './waiting-line.js';
+
+/** One pooled connection and what the pool knows of it. */
+interface Member {
+  readonly connection: Connection;
+  health: ConnectionHealth;
+  /** When it last took or finished a command (scheduler clock): idle since then once empty. */
+  lastUsed: number;
+}
+
+/**
+ * Up to `maxPoolSize` pipelined connections to one server behind the `Lane` contract. A command goes
+ * to the least-loaded connection with room (fewer than `maxPipeline` queued and in flight), opening
+ * one more while the pool is not full; otherwise it waits, in order, until any command settles.
+ * A connection that breaks reconnects by itself and keeps the commands not yet written to it.
+ */
+export class ConnectionPool implements Lane {
+  private readonly members: Member[] = [];
+  private readonly waiting = new WaitingLine();
+  private readonly alarm: Alarm;
+  private pumping = false;
+  private closing = false;
+  private closed: Promise<void> | undefined;
+  private finishClosing: (() => void) | undefined;
+  private lastStats: PoolStats = { size: 0, busy: 0, waiting: 0 };
+  private lastHealth: ConnectionHealth;
+
+  constructor(
+    private readonly settings: ConnectionSettings,
+    private readonly options: ResolvedPoolOptions,
+    private readonly onStats: (stats: PoolStats) => void,
+  ) {
+    this.alarm = new Alarm(settings.scheduler, () => this.check());
+    this.lastHealth = { state: 'down', since: settings.scheduler.now() };
+  }
+
+  /** Commands waiting (for a connection, or to be written) and commands in flight, over the pool. */
+  get load(): { readonly queued: number; readonly inFlight: number } {
+    let queued = this.waiting.size;
+    let inFlight = 0;
+    for (const { connection } of this.members) {
+      queued += connection.load.queued;
+      inFlight += connection.load.inFlight;
+    }
+    return { queued, inFlight };
+  }
+
+  /** Sends the command on a connection with room, or queues it until one has room. */
+  submit(
+    parts: readonly WirePart[],
+    reader: ReplyReader<unknown> | undefined,
+    settle: () => void,
+    fail: (error: MemcacheError) => void,
+    deadline?: number,
+  ): LaneTicket {
+    const now = this.settings.scheduler.now();
+    const due = deadline ?? now + this.settings.timeout;
+    const waiter: Waiter = { parts, reader, settle, fail, deadline: due, giveUpAt: Math.min(due, now + this.options.acquireTimeout), state: 'waiting' };
+    if (this.closing) return this.refuse(waiter, new MemcacheClosedError(`connection pool for ${this.settings.label} is closed`));
+    // Behind others already waiting, a newcomer waits too: first come, first served.
+    const member = this.waiting.size === 0 ? this.pick() : undefined;
+    if (member !== undefined) {
+      this.send(waiter, member);
+      return waiter;
+    }
+    if (this.waiting.size >= this.options.maxWaiting) {
+      return this.refuse(waiter, new MemcacheQueueFullError(`${this.options.maxWaiting} commands already wait for a connection to ${this.settings.label}`));
+    }
+    this.waiting.push(waiter);
+    this.alarm.arm(waiter.giveUpAt);
+    this.publish();
+    return waiter;
+  }
+
+  /** A waiting command leaves and is never sent; a sent one is cancelled on its connection. */
+  cancel(ticket: LaneTicket): void {
+    const waiter = asWaiter(ticket);
+    if (waiter.state === 'waiting') {
+      this.waiting.leave(waiter);
+      this.publish();
+      this.closeIfDrained();
+    } else if (waiter.state === 'sent') {
+      waiter.cancelSent?.();
+      // Dropping an unwritten command frees its place for one that waits.
+      this.pump();
+    }
+  }
+
+  /** Lets waiting, queued and in-flight commands finish, then closes every connection. Safe to call twice. */
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => (this.finishClosing = resolve));
+    this.closing = true;
+    this.closeIfDrained();
+    return this.closed;
+  }
+
+  /** Fails waiting commands and everything on every connection now, then closes. Safe to call twice. */
+  destroy(error: MemcacheError = new MemcacheClosedError(`connection pool for ${this.settings.label} was destroyed`)): void {
+    this.closing = true;
+    for (const waiter of this.waiting.drain()) waiter.fail(error);
+    for (const { connection } of this.members) connection.destroy(error);
+    void this.close();
+  }
+
+  /** The least-loaded connection with room, preferring ones that are not failing; or a new one. */
+  private pick(): Member | undefined {
+    const { maxPipeline } = this.settings;
+    let best: Member | undefined;
+    let bestScore = Number.POSITIVE_INFINITY;
+    for (const member of this.members) {
+      const { queued, inFlight } = member.connection.load;
+      if (queued + inFlight >= maxPipeline) continue;
+      // A connection down after an error may be backing off (it would fail the command at once).
+      const score = queued + inFlight + (member.health.state === 'down' && member.health.error !== undefined ? maxPipeline : 0);
+      if (score < bestScore) {
+        best = member;
+        bestScore = score;
+      }
+    }
+    if (best !== undefined && bestScore < maxPipeline) return best;
+    if (this.members.length < this.options.maxPoolSize) return this.open();
+    return best;
+  }
+
+  private send(waiter: Waiter, member: Member): void {
+    waiter.state = 'sent';
+    member.lastUsed = this.settings.scheduler.now();
+    const { connection } = member;
+    const entry = connection.submit(
+      waiter.parts,
+      waiter.reader,
+      () => {
+        waiter.settle();
+        this.afterCommand(member);
+      },
+      (error) => {
+        waiter.fail(error);
+        this.afterCommand(member);
+      },
+      waiter.deadline,
+    );
+    waiter.cancelSent = () => connection.cancel(entry);
+    this.publish();
+  }
+
+  /** A command settled or failed on `member`: its place may go to a waiting command. */
+  private afterCommand(member: Member): void {
+    const now = this.settings.scheduler.now();
+    member.lastUsed = now;
+    this.pump();
+    if (isIdle(member) && !this.closing) this.alarm.arm(now + this.options.poolIdleTimeout);
+    this.publish();
+  }
+
+  /** Hands waiting commands, oldest first, to connections with room. Never re-entered. */
+  private pump(): void {
+    if (this.pumping || this.waiting.size === 0) return;
+    this.pumping = true;
+    try {
+      for (let member = this.pick(); member !== undefined && this.waiting.size > 0; member = this.pick()) {
+        const waiter = this.waiting.take();
+        if (waiter !== undefined) this.send(waiter, member);
+      }
+    } finally {
+      this.pumping = false;
+    }
+    this.publish();
+    this.closeIfDrained();
+  }
+
+  /** The alarm rang: commands that waited too long fail unsent; connections idle too long close. */
+  private check(): void {
+    const now = this.settings.scheduler.now();
+    const expired = this.waiting.expire(now);
+    this.closeIdle(now);
+    const next = this.waiting.nextExpiry();
+    if (next !== undefined) this.alarm.arm(next);
+    this.publish();
+    for (const waiter of expired) waiter.fail(this.waitedTooLong(waiter));
+    this.closeIfDrained();
+  }
+
+  private closeIdle(now: number): void {
+    const { poolIdleTimeout } = this.options;
+    for (const member of [...this.members]) {
+      if (!isIdle(member)) continue;
+      if (member.lastUsed + poolIdleTimeout > now) this.alarm.arm(member.lastUsed + poolIdleTimeout);
+      else {
+        this.members.splice(this.members.indexOf(member), 1);
+        void member.connection.close();
+      }
+    }
+  }
+
+  private waitedTooLong(waiter: Waiter): MemcacheError {
+    const { label, timeout, maxPipeline } = this.settings;
+    const limit = waiter.giveUpAt === waiter.deadline ? `its timeout (${timeout} ms)` : `acquireTimeout (${this.options.acquireTimeout} ms)`;
+    return new MemcachePoolTimeoutError(`no connection to ${label} had room (all at maxPipeline ${maxPipeline}) within ${limit}; not sent`);
+  }
+
+  private open(): Member {
+    const now = this.settings.scheduler.now();
+    const connection = new Connection({
+      ...this.settings,
+      transport: this.pumpAfterChunks(this.settings.transport),
+      // Never called during construction: the connection opens on its first command.
+      onHealth: (health) => {
+        member.health = health;
+        this.reportHealth();
+      },
+    });
+    const member: Member = { connection, health: { state: 'down', since: now }, lastUsed: now };
+    this.members.push(member);
+    return member;
+  }
+
+  /**
+   * A reply read for a command nobody waits for any more (unsubscribed or timed out after it was
+   * written) settles nothing, yet frees a place: pump after every chunk the connection has read.
+   */
+  private pumpAfterChunks(transport: Transport): Transport {
+    return (connected) =>
+      new Observable<Buffer>((subscriber) =>
+        transport(connected).subscribe({
+          next: (chunk) => {
+            subscriber.next(chunk);
+            this.pump();
+          },
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => subscriber.complete(),
+        }),
+      );
+  }
+
+  private reportHealth(): void {
+    const health = poolHealth(
+      this.members.map((m) => m.health),
+      this.settings.scheduler.now(),
+    );
+    const last = this.lastHealth;
+    if (health.state === last.state && (health.state !== 'down' || last.state !== 'down' || health.error === last.error)) return;
+    this.lastHealth = health;
+    this.settings.onHealth(health);
+  }
+
+  private publish(): void {
+    let busy = 0;
+    for (const member of this.members) if (!isIdle(member)) busy++;
+    const stats: PoolStats = { size: this.members.length, busy, waiting: this.waiting.size };
+    const last = this.lastStats;
+    if (stats.size === last.size && stats.busy === last.busy && stats.waiting === last.waiting) return;
+    this.lastStats = stats;
+    this.onStats(stats);
+  }
+
+  private closeIfDrained(): void {
+    if (!this.closing || this.waiting.size > 0 || this.finishClosing === undefined) return;
+    const resolve = this.finishClosing;
+    this.finishClosing = undefined;
+    // Nothing waits, and closing connections are not closed again for idleness: no timer is needed.
+    this.alarm.cancel();
+    void Promise.all(this.members.map((m) => m.connection.close())).then(() => {
+      this.members.length = 0;
+      this.publish();
+      this.reportHealth();
+      resolve();
+    });
+  }
+
+  private refuse(waiter: Waiter, error: MemcacheError): Waiter {
+    waiter.state = 'gone';
+    waiter.fail(error);
+    return waiter;
+  }
+}
+
+function isIdle(member: Member): boolean {
+  const { queued, inFlight } = member.connection.load;
+  return queued === 0 && inFlight === 0;
+}

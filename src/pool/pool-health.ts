@@ -1,0 +1,17 @@
+import type { ConnectionHealth } from '../connection/health.js';
+
+/**
+ * The pool's health from its connections': `up` while any connection is up, else `connecting` while
+ * any connects, else `down` with the most recent error. An empty pool (all closed for idleness) is
+ * `down` without an error, as a client before its first command is.
+ */
+export function poolHealth(states: Iterable<ConnectionHealth>, now: number): ConnectionHealth {
+  let connecting: ConnectionHealth | undefined;
+  let down: ConnectionHealth | undefined;
+  for (const health of states) {
+    if (health.state === 'up') return health;
+    if (health.state === 'connecting') connecting ??= health;
+    else if (health.error !== undefined && (down === undefined || health.since >= down.since)) down = health;
+  }
+  return connecting ?? down ?? { state: 'down', since: now };
+}

@@ -1,0 +1,55 @@
+import { BehaviorSubject, type Observable } from 'rxjs';
+import { Client } from '../client/client.js';
+import type { ClientOptions } from '../client/options.js';
+import type { ServerSpec } from '../client/server-spec.js';
+import type { ConnectionSettings } from '../connection/connection-settings.js';
+import type { Lane } from '../connection/lane.js';
+import type { Transport } from '../connection/transport.js';
+import type { DefaultValue } from '../serde/default.js';
+import { ConnectionPool } from './connection-pool.js';
+import { resolvePoolOptions, type PoolOptions, type PoolStats, type ResolvedPoolOptions } from './pool-options.js';
+
+/** A `PooledClient`'s options: the client's own, which every pooled connection uses, and the pool's. */
+export type PooledClientOptions<V> = ClientOptions<V> & PoolOptions;
+
+/**
+ * A memcached client for one server over up to `maxPoolSize` pipelined connections. It has every
+ * command `Client` has. A command goes to the least-loaded connection with room; when every connection
+ * is at `maxPipeline`, commands wait in order (up to `maxWaiting`, for at most `acquireTimeout`) instead
+ * of failing. `pool$` shows the pool's size, busy connections and waiting commands.
+ *
+ * @example
+ * ```ts
+ * const client = new PooledClient('localhost:11211', { maxPoolSize: 4, maxPipeline: 100, acquireTimeout: 200 });
+ * client.pool$.subscribe(({ size, busy, waiting }) => console.log(size, busy, waiting));
+ * await Promise.all(keys.map((key) => client.get(key)));
+ * await client.close();
+ * ```
+ */
+export class PooledClient<V = DefaultValue> extends Client<V> {
+  /** Size, busy connections and waiting commands, replayed to each new subscriber; completes after `close()`. */
+  readonly pool$: Observable<PoolStats>;
+  private readonly poolOptions: ResolvedPoolOptions;
+  private readonly poolSubject = new BehaviorSubject<PoolStats>({ size: 0, busy: 0, waiting: 0 });
+  private currentPool: ConnectionPool | undefined;
+
+  constructor(server: ServerSpec, options: PooledClientOptions<V> = {}, transport?: Transport) {
+    super(server, options, transport);
+    this.poolOptions = resolvePoolOptions(options, this.opts.maxQueue);
+    this.pool$ = this.poolSubject.asObservable();
+  }
+
+  /** Lets waiting, queued and in-flight commands finish, then closes every connection. Safe to call twice. */
+  override close(): Promise<void> {
+    return super.close().then(() => this.poolSubject.complete());
+  }
+
+  /** One pool per connection lifetime; a new one after `quit()`, reporting into the same `pool$`. */
+  protected override createLane(settings: ConnectionSettings): Lane {
+    const pool: ConnectionPool = new ConnectionPool(settings, this.poolOptions, (stats) => {
+      if (this.currentPool === pool && !this.poolSubject.closed) this.poolSubject.next(stats);
+    });
+    this.currentPool = pool;
+    return pool;
+  }
+}

@@ -1,0 +1,93 @@
+import { Fifo } from '../connection/fifo.js';
+import type { MemcacheError } from '../errors.js';
+import type { ReplyReader, WirePart } from '../protocol/request.js';
+import type { LaneTicket } from '../connection/lane.js';
+
+/**
+ * One command handed to the pool, from submission until a connection takes it (then `sent`) or it
+ * leaves unsent (`gone`: cancelled, timed out, or failed by `destroy`).
+ */
+export interface Waiter {
+  readonly parts: readonly WirePart[];
+  readonly reader: ReplyReader<unknown> | undefined;
+  readonly settle: () => void;
+  readonly fail: (error: MemcacheError) => void;
+  /** When the command itself times out (scheduler clock), counted from subscription. */
+  readonly deadline: number;
+  /** When it stops waiting for a connection: the earlier of `deadline` and the acquire timeout. */
+  readonly giveUpAt: number;
+  state: 'waiting' | 'sent' | 'gone';
+  /** Once sent: the connection's own handle, and how to cancel it there. */
+  cancelSent?: () => void;
+}
+
+/**
+ * The bounded FIFO of commands waiting for room on a connection. A command that leaves early is only
+ * marked and skipped later, so leaving is O(1). Everything waits for the same acquire timeout and
+ * command timeout, so the head always gives up first.
+ */
+export class WaitingLine {
+  private readonly line = new Fifo<Waiter>();
+  private live = 0;
+
+  /** Commands still waiting. */
+  get size(): number {
+    return this.live;
+  }
+
+  push(waiter: Waiter): void {
+    this.line.push(waiter);
+    this.live++;
+  }
+
+  /** Takes the oldest command still waiting, if any. */
+  take(): Waiter | undefined {
+    const head = this.head();
+    if (head !== undefined) this.leave(head);
+    return head;
+  }
+
+  /** The command leaves unsent (cancelled); a no-op for one no longer waiting. */
+  leave(waiter: Waiter): void {
+    if (waiter.state !== 'waiting') return;
+    waiter.state = 'gone';
+    this.live--;
+  }
+
+  /** Takes the commands whose time to give up has come, oldest first. */
+  expire(now: number): Waiter[] {
+    const out: Waiter[] = [];
+    for (let head = this.head(); head !== undefined && head.giveUpAt <= now; head = this.head()) {
+      this.leave(head);
+      out.push(head);
+    }
+    return out;
+  }
+
+  /** When the oldest waiting command gives up, if any waits. */
+  nextExpiry(): number | undefined {
+    return this.head()?.giveUpAt;
+  }
+
+  /** Takes every command still waiting. */
+  drain(): Waiter[] {
+    const out = this.line.drain().filter((waiter) => waiter.state === 'waiting');
+    for (const waiter of out) waiter.state = 'gone';
+    this.live = 0;
+    return out;
+  }
+
+  private head(): Waiter | undefined {
+    let head = this.line.peek();
+    while (head !== undefined && head.state !== 'waiting') {
+      this.line.shift();
+      head = this.line.peek();
+    }
+    return head;
+  }
+}
+
+/** A `Waiter` is the ticket the pool hands out. */
+export function asWaiter(ticket: LaneTicket): Waiter {
+  return ticket as Waiter;
+}
