@@ -7,7 +7,7 @@ import { createTestScheduler } from './helpers/observable-matcher.js';
 // pool is not full, otherwise a FIFO wait until a command settles.
 
 const SERVER = '127.0.0.1:1';
-const VALUES = { a: 'A', b: 'B', c: 'C', d: 'D', e: 'E', f: 'F' };
+const VALUES = { a: 'A', b: 'B', c: 'C', d: 'D', e: 'E' };
 
 function written(fake: ReturnType<typeof createFakeTransport>): Array<[number, number, string]> {
   return fake.writes.map((w) => [w.time, w.connection, w.data]);
@@ -30,26 +30,26 @@ describe('PooledClient dispatch', () => {
     });
   });
 
-  it('a new command goes to the least-loaded connection', () => {
+  it('a new command goes to the least-loaded connection with room, not the first', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
-      // Connection 0 answers after 10 ms, connection 1 at once: after c settles, 1 is the emptier one.
+      // Connection 0 answers only its first command (a miss); connection 1 answers everything.
       const fake = createFakeTransport({
         scheduler,
-        respond: (data, n) => (n === 0 ? undefined : serve(VALUES)(data)),
+        respond: (data, n) => (n === 1 ? serve(VALUES)(data) : data.startsWith('get a\r\n') ? 'END\r\n' : undefined),
+        respondAfter: 1,
       });
-      const client = new PooledClient(SERVER, { maxPipeline: 2, maxPoolSize: 2 }, fake.transport);
-      expectObservable(client.get('a'), '^---------!').toBe('----------');
-      expectObservable(client.get('b'), '^---------!').toBe('----------');
-      expectObservable(client.get('c')).toBe('(x|)', { x: 'C' });
-      expectObservable(client.get('d'), '--^').toBe('--(x|)', { x: 'D' });
-      expectObservable(client.get('e'), '----^').toBe('----(x|)', { x: 'E' });
+      const client = new PooledClient(SERVER, { maxPipeline: 3, maxPoolSize: 2 }, fake.transport);
+      expectObservable(client.get('a', null)).toBe('-(x|)', { x: null });
+      for (const key of ['b', 'c']) expectObservable(client.get(key), '^---------!').toBe('');
+      expectObservable(client.get('d')).toBe('-(x|)', { x: 'D' });
+      // At 2 connection 0 holds b and c (room for one more), connection 1 nothing.
+      expectObservable(client.get('e'), '--^').toBe('---(x|)', { x: 'E' });
       scheduler.flush();
       expect(written(fake)).toEqual([
-        [0, 0, 'get a\r\nget b\r\n'],
-        [0, 1, 'get c\r\n'],
-        [2, 1, 'get d\r\n'],
-        [4, 1, 'get e\r\n'],
+        [0, 0, 'get a\r\nget b\r\nget c\r\n'],
+        [0, 1, 'get d\r\n'],
+        [2, 1, 'get e\r\n'],
       ]);
     });
   });
@@ -59,13 +59,16 @@ describe('PooledClient dispatch', () => {
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, respond: serve(VALUES), respondAfter: 2 });
       const client = new PooledClient(SERVER, { maxPipeline: 1, maxPoolSize: 1 }, fake.transport);
-      expectObservable(client.get('a')).toBe('--(x|)', { x: 'A' });
+      const late: string[] = [];
+      // Issued from a's callback, when a's place is free but b and c wait: it goes behind them.
+      client.get('a').subscribe(() => client.get('d').subscribe((v) => late.push(`${String(v)}@${scheduler.now()}`)));
       expectObservable(client.get('b')).toBe('----(x|)', { x: 'B' });
       expectObservable(client.get('c')).toBe('------(x|)', { x: 'C' });
-      // Arrives at 2, as a settles: still behind c.
-      expectObservable(client.get('d'), '--^').toBe('--------(x|)', { x: 'D' });
+      // Arrives at 3, when d is already in line.
+      expectObservable(client.get('e'), '---^').toBe('----------(x|)', { x: 'E' });
       scheduler.flush();
-      expect(fake.written()).toEqual(['get a\r\n', 'get b\r\n', 'get c\r\n', 'get d\r\n']);
+      expect(fake.written()).toEqual(['get a\r\n', 'get b\r\n', 'get c\r\n', 'get d\r\n', 'get e\r\n']);
+      expect(late).toEqual(['D@8']);
       expect(fake.connections).toHaveLength(1);
     });
   });
