@@ -68,6 +68,20 @@ describe('PooledClient waiting limits', () => {
       scheduler.flush();
     });
   });
+
+  it('waiting commands are bounded in bytes by maxQueueBytes too (one alone is always taken)', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const fake = createFakeTransport({ scheduler, respond: serve(VALUES), respondAfter: 10 });
+      const client = new PooledClient(SERVER, { ...ONE_LANE, maxQueueBytes: 150 }, fake.transport);
+      const big = 'x'.repeat(100);
+      expectObservable(client.get('a')).toBe('----------(x|)', { x: 'A' });
+      expectObservable(client.set('b', big, { noreply: false })).toBe('--------------------(x|)', { x: true });
+      const full = new MemcacheQueueFullError(`118 bytes already wait for a connection to ${SERVER} (maxQueueBytes 150)`);
+      expectObservable(client.set('c', big, { noreply: false })).toBe('#', undefined, full);
+      scheduler.flush();
+    });
+  });
 });
 
 describe('PooledClient idle connections', () => {

@@ -66,7 +66,8 @@ export class ConnectionPool implements Lane {
   ): LaneTicket {
     const now = this.settings.scheduler.now();
     const due = deadline ?? now + this.settings.timeout;
-    const waiter: Waiter = { parts, reader, settle, fail, deadline: due, giveUpAt: Math.min(due, now + this.options.acquireTimeout), state: 'waiting' };
+    const giveUpAt = Math.min(due, now + this.options.acquireTimeout);
+    const waiter: Waiter = { parts, reader, settle, fail, size: sizeOf(parts), deadline: due, giveUpAt, state: 'waiting' };
     if (this.closing) return this.refuse(waiter, new MemcacheClosedError(`connection pool for ${this.settings.label} is closed`));
     // Behind others already waiting, a newcomer waits too: first come, first served.
     const member = this.waiting.size === 0 ? this.pick() : undefined;
@@ -74,9 +75,8 @@ export class ConnectionPool implements Lane {
       this.send(waiter, member);
       return waiter;
     }
-    if (this.waiting.size >= this.options.maxWaiting) {
-      return this.refuse(waiter, new MemcacheQueueFullError(`${this.options.maxWaiting} commands already wait for a connection to ${this.settings.label}`));
-    }
+    const refusal = this.full(waiter.size);
+    if (refusal !== undefined) return this.refuse(waiter, refusal);
     this.waiting.push(waiter);
     this.alarm.arm(waiter.giveUpAt);
     this.publish();
@@ -113,6 +113,17 @@ export class ConnectionPool implements Lane {
     void this.close();
   }
 
+  /** Why one more command cannot wait: `maxWaiting` commands, or `maxQueueBytes` bytes, already do. */
+  private full(size: number): MemcacheError | undefined {
+    const { label, maxQueueBytes } = this.settings;
+    const { maxWaiting } = this.options;
+    if (this.waiting.size >= maxWaiting) return new MemcacheQueueFullError(`${maxWaiting} commands already wait for a connection to ${label}`);
+    if (this.waiting.size > 0 && this.waiting.bytes + size > maxQueueBytes) {
+      return new MemcacheQueueFullError(`${this.waiting.bytes} bytes already wait for a connection to ${label} (maxQueueBytes ${maxQueueBytes})`);
+    }
+    return undefined;
+  }
+
   /** The least-loaded connection with room, preferring ones that are not failing; or a new one. */
   private pick(): Member | undefined {
     const { maxPipeline } = this.settings;
@@ -141,10 +152,12 @@ export class ConnectionPool implements Lane {
       waiter.parts,
       waiter.reader,
       () => {
+        waiter.state = 'gone';
         waiter.settle();
         this.afterCommand(member);
       },
       (error) => {
+        waiter.state = 'gone';
         waiter.fail(error);
         this.afterCommand(member);
       },
@@ -283,6 +296,12 @@ export class ConnectionPool implements Lane {
     waiter.fail(error);
     return waiter;
   }
+}
+
+function sizeOf(parts: readonly WirePart[]): number {
+  let bytes = 0;
+  for (const part of parts) bytes += part.length;
+  return bytes;
 }
 
 function isIdle(member: Member): boolean {

@@ -12,10 +12,13 @@ export interface Waiter {
   readonly reader: ReplyReader<unknown> | undefined;
   readonly settle: () => void;
   readonly fail: (error: MemcacheError) => void;
+  /** Request bytes, counted against `maxQueueBytes` while it waits. */
+  readonly size: number;
   /** When the command itself times out (scheduler clock), counted from subscription. */
   readonly deadline: number;
   /** When it stops waiting for a connection: the earlier of `deadline` and the acquire timeout. */
   readonly giveUpAt: number;
+  /** `gone` also once a sent command has settled: cancelling it then is a no-op. */
   state: 'waiting' | 'sent' | 'gone';
   /** Once sent: the connection's own handle, and how to cancel it there. */
   cancelSent?: () => void;
@@ -29,15 +32,22 @@ export interface Waiter {
 export class WaitingLine {
   private readonly line = new Fifo<Waiter>();
   private live = 0;
+  private liveBytes = 0;
 
   /** Commands still waiting. */
   get size(): number {
     return this.live;
   }
 
+  /** Their request bytes. */
+  get bytes(): number {
+    return this.liveBytes;
+  }
+
   push(waiter: Waiter): void {
     this.line.push(waiter);
     this.live++;
+    this.liveBytes += waiter.size;
   }
 
   /** Takes the oldest command still waiting, if any. */
@@ -52,6 +62,7 @@ export class WaitingLine {
     if (waiter.state !== 'waiting') return;
     waiter.state = 'gone';
     this.live--;
+    this.liveBytes -= waiter.size;
   }
 
   /** Takes the commands whose time to give up has come, oldest first. */
@@ -74,6 +85,7 @@ export class WaitingLine {
     const out = this.line.drain().filter((waiter) => waiter.state === 'waiting');
     for (const waiter of out) waiter.state = 'gone';
     this.live = 0;
+    this.liveBytes = 0;
     return out;
   }
 
