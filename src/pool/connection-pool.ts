@@ -239,21 +239,26 @@ export class ConnectionPool implements Lane {
   }
 
   /**
-   * A reply read for a command nobody waits for any more (unsubscribed or timed out after it was
-   * written) settles nothing, yet frees a place: pump after every chunk the connection has read.
+   * Places also free up without any command settling: a reply read for a command nobody waits for any
+   * more (unsubscribed or timed out after it was written), or a socket dropped with only such commands
+   * on it. So the pool also pumps after every chunk a connection has read, and once a socket is gone.
    */
   private pumpAfterChunks(transport: Transport): Transport {
     return (connected) =>
-      new Observable<Buffer>((subscriber) =>
-        transport(connected).subscribe({
+      new Observable<Buffer>((subscriber) => {
+        const socket = transport(connected).subscribe({
           next: (chunk) => {
             subscriber.next(chunk);
             this.pump();
           },
           error: (error: unknown) => subscriber.error(error),
           complete: () => subscriber.complete(),
-        }),
-      );
+        });
+        return () => {
+          socket.unsubscribe();
+          this.pump();
+        };
+      });
   }
 
   private reportHealth(): void {
