@@ -3,6 +3,7 @@ import type { ClientEvent, ClientMetrics } from '../client/telemetry.js';
 import { resolveOptions, type ClientOptions } from '../client/options.js';
 import type { Endpoint, Transport } from '../connection/transport.js';
 import { MemcacheClosedError, MemcacheIllegalInputError } from '../errors.js';
+import { resolvePoolOptions, type PoolOptions } from '../pool/pool-options.js';
 import type { Hasher } from './hasher.js';
 import { ketamaHasher } from './ketama.js';
 import { Membership, type WeightedServer } from './membership.js';
@@ -27,7 +28,7 @@ export interface ClusterRing {
 }
 
 /** HashClient options: every `Client` option (applied to each server) plus routing and lifecycle. */
-export interface HashClientOptions<V> extends ClientOptions<V> {
+export interface HashClientOptions<V> extends ClientOptions<V>, PoolOptions {
   /** `'rendezvous'` (default, pymemcache's RendezvousHash), `'ketama'` (libmemcached/twemproxy), or your own. */
   readonly hasher?: 'rendezvous' | 'ketama' | Hasher;
   /** Failed tries before a server is declared dead and leaves the ring. Default 2. */
@@ -36,8 +37,11 @@ export interface HashClientOptions<V> extends ClientOptions<V> {
   readonly retryTimeout?: number;
   /** How long a dead server stays out before it is probed (ms). Default 60000. */
   readonly deadTimeout?: number;
-  /** Several connections per server; not available yet (one pipelined connection per server). */
-  readonly usePooling?: false;
+  /**
+   * Several pipelined connections per server: each server gets a `PooledClient`, sized by `maxPoolSize`,
+   * `poolIdleTimeout`, `acquireTimeout` and `maxWaiting`. Default false (one connection per server).
+   */
+  readonly usePooling?: boolean;
   /** Opens a server's transport; for tests and custom transports. */
   readonly connect?: (endpoint: Endpoint) => Transport;
 }
@@ -73,8 +77,9 @@ export class HashClientCore<V> {
   readonly metrics$: Observable<ReadonlyMap<string, ClientMetrics>>;
 
   constructor(servers: readonly WeightedServer[] | Observable<readonly WeightedServer[]>, options: HashClientOptions<V> = {}) {
-    if ((options.usePooling as boolean | undefined) === true) throw new MemcacheIllegalInputError('usePooling is not available yet');
     const resolved = resolveOptions(options);
+    // Bad pool options fail here, not when a server is first added.
+    if (options.usePooling === true) resolvePoolOptions(options, resolved.maxQueue);
     this.route = new Router<V | Unreadable>({
       ignoreExc: resolved.ignoreExc,
       keyRules: { prefix: resolved.prefix, allowUnicodeKeys: resolved.allowUnicodeKeys },

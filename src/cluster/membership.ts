@@ -1,10 +1,9 @@
 import { BehaviorSubject, combineLatest, map, of, switchMap, type Observable } from 'rxjs';
 import { MemcacheIllegalInputError } from '../errors.js';
-import type { ClientOptions } from '../client/options.js';
 import { endpointLabel, parseServerSpec, type ServerSpec } from '../client/server-spec.js';
 import type { Endpoint, Transport } from '../connection/transport.js';
 import type { ServerHealth } from './server-health.js';
-import { ServerNode, type LifecycleSettings } from './server-node.js';
+import { ServerNode, type LifecycleSettings, type NodeClientOptions } from './server-node.js';
 
 /** A server spec, optionally with a weight (default 1). */
 export type WeightedServer = ServerSpec | { readonly server: ServerSpec; readonly weight: number };
@@ -25,7 +24,7 @@ export class Membership<V> {
   readonly health$: Observable<ReadonlyMap<string, ServerHealth>>;
 
   constructor(
-    private readonly options: ClientOptions<V>,
+    private readonly options: NodeClientOptions<V>,
     private readonly lifecycle: LifecycleSettings,
     private readonly connect?: (endpoint: Endpoint) => Transport,
   ) {

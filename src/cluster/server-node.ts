@@ -1,17 +1,23 @@
 import { BehaviorSubject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import {
   MemcacheConnectionError,
+  MemcachePoolTimeoutError,
   MemcacheTimeoutError,
   MemcacheUnexpectedCloseError,
   type MemcacheError,
 } from '../errors.js';
 import { Client } from '../client/client.js';
 import type { ClientOptions } from '../client/options.js';
+import { PooledClient } from '../pool/pooled-client.js';
+import type { PoolOptions } from '../pool/pool-options.js';
 import { endpointLabel, parseServerSpec, type ServerSpec } from '../client/server-spec.js';
 import type { ConnectionHealth } from '../connection/health.js';
 import type { Transport, Endpoint } from '../connection/transport.js';
 import type { RingNode } from './hasher.js';
 import type { ServerHealth } from './server-health.js';
+
+/** What each server's client is built from: `Client` options, and the pool's when `usePooling` is on. */
+export type NodeClientOptions<V> = ClientOptions<V> & PoolOptions & { readonly usePooling?: boolean };
 
 /** pymemcache's lifecycle knobs, in milliseconds. */
 export interface LifecycleSettings {
@@ -21,8 +27,12 @@ export interface LifecycleSettings {
   readonly scheduler: SchedulerLike;
 }
 
-/** Failures that say something about the server's reachability, not about one request. */
+/**
+ * Failures that say something about the server's reachability, not about one request. A command that
+ * timed out waiting for a pooled connection never reached the server: the client was busy, not the server.
+ */
 export function isConnectivityFailure(error: unknown): error is MemcacheError {
+  if (error instanceof MemcachePoolTimeoutError) return false;
   return error instanceof MemcacheConnectionError || error instanceof MemcacheTimeoutError || error instanceof MemcacheUnexpectedCloseError;
 }
 
@@ -46,7 +56,7 @@ export class ServerNode<V> {
   constructor(
     spec: ServerSpec,
     weight: number,
-    options: ClientOptions<V>,
+    options: NodeClientOptions<V>,
     private readonly lifecycle: LifecycleSettings,
     connect?: (endpoint: Endpoint) => Transport,
   ) {
@@ -54,7 +64,8 @@ export class ServerNode<V> {
     this.name = endpointLabel(endpoint);
     const tcp = endpoint.kind === 'tcp';
     this.ringNode = { name: this.name, host: tcp ? endpoint.host : endpoint.path, port: tcp ? endpoint.port : undefined, weight };
-    this.client = new Client<V>(spec, options, connect?.(endpoint));
+    const transport = connect?.(endpoint);
+    this.client = options.usePooling === true ? new PooledClient<V>(spec, options, transport) : new Client<V>(spec, options, transport);
     this.subject = new BehaviorSubject<ServerHealth>({ state: 'up', since: lifecycle.scheduler.now() });
     this.health$ = this.subject.asObservable();
     this.watching = this.client.health$.subscribe((h) => (this.connection = h.state));
