@@ -11,6 +11,12 @@ import { poolHealth } from './pool-health.js';
 import type { PoolStats, ResolvedPoolOptions } from './pool-options.js';
 import { asWaiter, WaitingLine, type Waiter } from './waiting-line.js';
 
+/** Where the pool reports its counts (`pool$`), and whether anyone listens; it drops repeated counts. */
+export interface StatsSink {
+  watched(): boolean;
+  changed(stats: PoolStats): void;
+}
+
 /** One pooled connection and what the pool knows of it. */
 interface Member {
   readonly connection: Connection;
@@ -33,13 +39,12 @@ export class ConnectionPool implements Lane {
   private closing = false;
   private closed: Promise<void> | undefined;
   private finishClosing: (() => void) | undefined;
-  private lastStats: PoolStats = { size: 0, busy: 0, waiting: 0 };
   private lastHealth: ConnectionHealth;
 
   constructor(
     private readonly settings: ConnectionSettings,
     private readonly options: ResolvedPoolOptions,
-    private readonly onStats: (stats: PoolStats) => void,
+    private readonly stats: StatsSink,
   ) {
     this.alarm = new Alarm(settings.scheduler, () => this.check());
     this.lastHealth = { state: 'down', since: settings.scheduler.now() };
@@ -272,14 +277,16 @@ export class ConnectionPool implements Lane {
     this.settings.onHealth(health);
   }
 
-  private publish(): void {
+  /** The counts now; what `pool$` shows a new subscriber. */
+  snapshot(): PoolStats {
     let busy = 0;
     for (const member of this.members) if (!isIdle(member)) busy++;
-    const stats: PoolStats = { size: this.members.length, busy, waiting: this.waiting.size };
-    const last = this.lastStats;
-    if (stats.size === last.size && stats.busy === last.busy && stats.waiting === last.waiting) return;
-    this.lastStats = stats;
-    this.onStats(stats);
+    return { size: this.members.length, busy, waiting: this.waiting.size };
+  }
+
+  /** Reports the counts after anything that may change them, only while someone watches (the sink drops repeats). */
+  private publish(): void {
+    if (this.stats.watched()) this.stats.changed(this.snapshot());
   }
 
   private closeIfDrained(): void {

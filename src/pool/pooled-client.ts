@@ -1,4 +1,4 @@
-import { BehaviorSubject, type Observable } from 'rxjs';
+import { BehaviorSubject, defer, type Observable } from 'rxjs';
 import { Client } from '../client/client.js';
 import type { ClientOptions } from '../client/options.js';
 import type { ServerSpec } from '../client/server-spec.js';
@@ -36,7 +36,12 @@ export class PooledClient<V = DefaultValue> extends Client<V> {
   constructor(server: ServerSpec, options: PooledClientOptions<V> = {}, transport?: Transport) {
     super(server, options, transport);
     this.poolOptions = resolvePoolOptions(options, this.opts.maxQueue);
-    this.pool$ = this.poolSubject.asObservable();
+    // Counts are pushed only while observed; a new subscriber first gets them fresh.
+    this.pool$ = defer(() => {
+      const pool = this.currentPool;
+      if (pool !== undefined && !this.poolSubject.closed) this.report(pool, pool.snapshot());
+      return this.poolSubject;
+    });
   }
 
   /** Lets waiting, queued and in-flight commands finish, then closes every connection. Safe to call twice. */
@@ -46,10 +51,18 @@ export class PooledClient<V = DefaultValue> extends Client<V> {
 
   /** One pool per connection lifetime; a new one after `quit()`, reporting into the same `pool$`. */
   protected override createLane(settings: ConnectionSettings): Lane {
-    const pool: ConnectionPool = new ConnectionPool(settings, this.poolOptions, (stats) => {
-      if (this.currentPool === pool && !this.poolSubject.closed) this.poolSubject.next(stats);
+    const pool: ConnectionPool = new ConnectionPool(settings, this.poolOptions, {
+      watched: () => this.poolSubject.observed,
+      changed: (stats) => this.report(pool, stats),
     });
     this.currentPool = pool;
     return pool;
+  }
+
+  /** Only the current pool speaks for `pool$` (an old one may still be closing after `quit()`). */
+  private report(pool: ConnectionPool, stats: PoolStats): void {
+    if (this.currentPool !== pool || this.poolSubject.closed) return;
+    const last = this.poolSubject.getValue();
+    if (stats.size !== last.size || stats.busy !== last.busy || stats.waiting !== last.waiting) this.poolSubject.next(stats);
   }
 }
