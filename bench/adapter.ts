@@ -1,8 +1,13 @@
 // The one small interface every benchmarked client is wrapped behind, plus the
 // result shapes that a child process reports back to the parent.
 
-export const CLIENT_NAMES = ['rxmemcache', 'memjs', 'memcached', 'memcache-client'] as const;
+export const CLIENT_NAMES = ['rxmemcache', 'rxmemcache-pool1', 'rxmemcache-pool2', 'rxmemcache-pool4', 'memjs', 'memcached', 'memcache-client'] as const;
 export type ClientName = (typeof CLIENT_NAMES)[number];
+
+/** rxmemcache's own rows (Client, and PooledClient of 1, 2 and 4 connections): never a "peer". */
+export function isOurs(name: ClientName): boolean {
+  return name.startsWith('rxmemcache');
+}
 
 export function isClientName(s: string): s is ClientName {
   return (CLIENT_NAMES as readonly string[]).includes(s);

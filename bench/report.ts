@@ -1,6 +1,6 @@
 // Turns the children's results into one table: rows = metrics, columns =
 // clients, plus "rxmemcache / best peer".
-import type { ChildResult, WorkloadId, WorkloadResult } from './adapter.js';
+import { isOurs, type ChildResult, type WorkloadId, type WorkloadResult } from './adapter.js';
 import { VALUE_BYTES } from './workloads.js';
 
 interface Metric {
@@ -55,7 +55,7 @@ function ratio(results: readonly ChildResult[], m: Metric): string {
   const mine = rx ? m.value(rx) : undefined;
   let best: { v: number; name: string } | undefined;
   for (const r of results) {
-    if (r.client === 'rxmemcache') continue;
+    if (isOurs(r.client)) continue;
     const v = m.value(r);
     if (v === undefined || v <= 0) continue;
     if (!best || (m.lowerIsBetter ? v < best.v : v > best.v)) best = { v, name: r.client };

@@ -40,6 +40,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 async function createAdapter(name: ClientName, address: string): Promise<Adapter> {
   if (name === 'rxmemcache') return (await import('./rx-adapter.js')).createRxAdapter(address);
+  if (name === 'rxmemcache-pool1') return (await import('./rx-adapter.js')).createRxAdapter(address, 1);
+  if (name === 'rxmemcache-pool2') return (await import('./rx-adapter.js')).createRxAdapter(address, 2);
+  if (name === 'rxmemcache-pool4') return (await import('./rx-adapter.js')).createRxAdapter(address, 4);
   const peers = await import('./peers.js');
   if (name === 'memjs') return peers.createMemjsAdapter(address);
   if (name === 'memcached') return peers.createMemcachedAdapter(address);
@@ -115,6 +118,19 @@ function runChild(name: ClientName, address: string): Promise<ChildResult> {
   });
 }
 
+/** The server's worker threads (`stats` → `threads`): how much a pool of connections can spread over. */
+async function serverThreads(address: string): Promise<string> {
+  const { Client } = await import('../src/index.js');
+  const client = new Client(address, { timeout: 2000 });
+  try {
+    return String((await client.stats())['threads'] ?? 'unknown');
+  } catch (e) {
+    return `unknown (${errorText(e)})`;
+  } finally {
+    await client.close();
+  }
+}
+
 function commandUsed(): string {
   const event = process.env['npm_lifecycle_event'];
   if (event) return `npm run ${event}  (${process.env['npm_lifecycle_script'] ?? ''})`;
@@ -126,7 +142,7 @@ async function header(server: ServerHandle): Promise<string> {
   const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
   return [
     `node ${process.version} (${process.platform}/${process.arch}), ${os.cpus().length} × ${cpu}`,
-    `memcached ${await serverVersion(server.host, server.port)} at ${server.address}: ${server.origin}`,
+    `memcached ${await serverVersion(server.host, server.port)} at ${server.address}: ${server.origin}, ${await serverThreads(server.address)} threads`,
     `command: ${commandUsed()}`,
     `workloads: ${WORKLOADS.map((w) => `${w.id} ${w.ops.toLocaleString('en-US')} ops × ${w.inFlight} in flight`).join('; ')}`,
   ].join('\n');

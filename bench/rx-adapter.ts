@@ -1,12 +1,14 @@
 // Adapter for the library under test. Kept in its own module and loaded with a
 // dynamic import, so the peer children run even while src/ is incomplete.
-import { Client } from '../src/index.js';
+import { Client, PooledClient } from '../src/index.js';
 import type { Adapter } from './adapter.js';
 
-export function createRxAdapter(address: string): Adapter {
-  const client = new Client(address, { noDelay: true, timeout: 5000, connectTimeout: 2000 });
+/** `Client`, or with `poolSize` a `PooledClient` of that many connections. */
+export function createRxAdapter(address: string, poolSize?: 1 | 2 | 4): Adapter {
+  const options = { noDelay: true, timeout: 5000, connectTimeout: 2000 };
+  const client = poolSize === undefined ? new Client(address, options) : new PooledClient(address, { ...options, maxPoolSize: poolSize });
   return {
-    name: 'rxmemcache',
+    name: poolSize === undefined ? 'rxmemcache' : `rxmemcache-pool${poolSize}`,
     notes: [],
     getManyEmulated: false,
     asciiValues: false,
