@@ -1,4 +1,4 @@
-import { NEVER } from 'rxjs';
+import { map, NEVER } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { MemcacheConnectionError, PooledClient } from '../src/index.js';
 import { createFakeTransport, serve } from './fake-transport.js';
@@ -28,6 +28,24 @@ describe('PooledClient when a connection breaks', () => {
         [0, 0, 'get a\r\n'],
         [2, 1, 'get b\r\n'],
       ]);
+    });
+  });
+
+  it('health$ is up while any pooled connection is up', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const fake = createFakeTransport({
+        scheduler,
+        // Socket 0 is reset at 3; the others serve.
+        replies: (n) => (n === 0 ? cold<Buffer>('---#', undefined, reset) : NEVER),
+        respond: (data, n) => (n === 0 ? undefined : serve(VALUES)(data)),
+      });
+      const client = new PooledClient(SERVER, { maxPipeline: 1, maxPoolSize: 2 }, fake.transport);
+      // a sits on socket 0, b on socket 1: losing socket 0 leaves the pool up.
+      expectObservable(client.health$.pipe(map((h) => h.state)), '^-----!').toBe('(dcu)-', { d: 'down', c: 'connecting', u: 'up' });
+      expectObservable(client.get('a')).toBe('---#', undefined, new MemcacheConnectionError(`connection to ${SERVER} failed: read ECONNRESET`));
+      expectObservable(client.get('b')).toBe('(x|)', { x: 'B' });
+      scheduler.flush();
     });
   });
 
