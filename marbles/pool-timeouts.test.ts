@@ -111,6 +111,20 @@ describe('PooledClient idle connections', () => {
     });
   });
 
+  it('close() lets waiting commands go out and finish, then quits', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const fake = createFakeTransport({ scheduler, respond: serve(VALUES), respondAfter: 2 });
+      const client = new PooledClient(SERVER, ONE_LANE, fake.transport);
+      expectObservable(client.get('a')).toBe('--(x|)', { x: 'A' });
+      expectObservable(client.get('b')).toBe('----(x|)', { x: 'B' });
+      scheduler.schedule(() => void client.close(), 1);
+      scheduler.flush();
+      expect(fake.written()).toEqual(['get a\r\n', 'get b\r\n']);
+      expect(fake.ends).toEqual([{ time: 4, connection: 0, data: 'quit\r\n' }]);
+    });
+  });
+
   it('close() leaves no timer behind, and pool$ completes', async () => {
     const scheduler = createTestScheduler();
     let closing: Promise<void> | undefined;

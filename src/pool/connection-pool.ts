@@ -1,28 +1,17 @@
-import { Observable } from 'rxjs';
 import { Alarm } from '../connection/alarm.js';
-import { Connection } from '../connection/connection.js';
 import type { ConnectionSettings } from '../connection/connection-settings.js';
-import type { ConnectionHealth } from '../connection/health.js';
 import type { Lane, LaneTicket } from '../connection/lane.js';
-import type { Transport } from '../connection/transport.js';
-import { MemcacheClosedError, MemcacheError, MemcachePoolTimeoutError, MemcacheQueueFullError } from '../errors.js';
+import { MemcacheClosedError, MemcacheError } from '../errors.js';
 import type { ReplyReader, WirePart } from '../protocol/request.js';
-import { poolHealth } from './pool-health.js';
+import { HealthReporter } from './pool-health.js';
+import { isIdle, openMember, type Member } from './pool-member.js';
 import type { PoolStats, ResolvedPoolOptions } from './pool-options.js';
-import { asWaiter, WaitingLine, type Waiter } from './waiting-line.js';
+import { asWaiter, gaveUp, refusalToWait, WaitingLine, type Waiter } from './waiting-line.js';
 
 /** Where the pool reports its counts (`pool$`), and whether anyone listens; it drops repeated counts. */
 export interface StatsSink {
   watched(): boolean;
   changed(stats: PoolStats): void;
-}
-
-/** One pooled connection and what the pool knows of it. */
-interface Member {
-  readonly connection: Connection;
-  health: ConnectionHealth;
-  /** When it last took or finished a command (scheduler clock): idle since then once empty. */
-  lastUsed: number;
 }
 
 /**
@@ -39,7 +28,7 @@ export class ConnectionPool implements Lane {
   private closing = false;
   private closed: Promise<void> | undefined;
   private finishClosing: (() => void) | undefined;
-  private lastHealth: ConnectionHealth;
+  private readonly health: HealthReporter;
 
   constructor(
     private readonly settings: ConnectionSettings,
@@ -47,7 +36,7 @@ export class ConnectionPool implements Lane {
     private readonly stats: StatsSink,
   ) {
     this.alarm = new Alarm(settings.scheduler, () => this.check());
-    this.lastHealth = { state: 'down', since: settings.scheduler.now() };
+    this.health = new HealthReporter(settings.onHealth, settings.scheduler.now());
   }
 
   /** Commands waiting (for a connection, or to be written) and commands in flight, over the pool. */
@@ -80,7 +69,7 @@ export class ConnectionPool implements Lane {
       this.send(waiter, member);
       return waiter;
     }
-    const refusal = this.full(waiter.size);
+    const refusal = refusalToWait(this.waiting, waiter.size, this.settings, this.options.maxWaiting);
     if (refusal !== undefined) return this.refuse(waiter, refusal);
     this.waiting.push(waiter);
     this.alarm.arm(waiter.giveUpAt);
@@ -116,17 +105,6 @@ export class ConnectionPool implements Lane {
     for (const waiter of this.waiting.drain()) waiter.fail(error);
     for (const { connection } of this.members) connection.destroy(error);
     void this.close();
-  }
-
-  /** Why one more command cannot wait: `maxWaiting` commands, or `maxQueueBytes` bytes, already do. */
-  private full(size: number): MemcacheError | undefined {
-    const { label, maxQueueBytes } = this.settings;
-    const { maxWaiting } = this.options;
-    if (this.waiting.size >= maxWaiting) return new MemcacheQueueFullError(`${maxWaiting} commands already wait for a connection to ${label}`);
-    if (this.waiting.size > 0 && this.waiting.bytes + size > maxQueueBytes) {
-      return new MemcacheQueueFullError(`${this.waiting.bytes} bytes already wait for a connection to ${label} (maxQueueBytes ${maxQueueBytes})`);
-    }
-    return undefined;
   }
 
   /** The least-loaded connection with room, preferring ones that are not failing; or a new one. */
@@ -205,7 +183,7 @@ export class ConnectionPool implements Lane {
     const next = this.waiting.nextExpiry();
     if (next !== undefined) this.alarm.arm(next);
     this.publish();
-    for (const waiter of expired) waiter.fail(this.waitedTooLong(waiter));
+    for (const waiter of expired) waiter.fail(gaveUp(waiter, this.settings, this.options.acquireTimeout));
     this.closeIfDrained();
   }
 
@@ -221,60 +199,17 @@ export class ConnectionPool implements Lane {
     }
   }
 
-  private waitedTooLong(waiter: Waiter): MemcacheError {
-    const { label, timeout, maxPipeline } = this.settings;
-    const limit = waiter.giveUpAt === waiter.deadline ? `its timeout (${timeout} ms)` : `acquireTimeout (${this.options.acquireTimeout} ms)`;
-    return new MemcachePoolTimeoutError(`no connection to ${label} had room (all at maxPipeline ${maxPipeline}) within ${limit}; not sent`);
-  }
-
   private open(): Member {
-    const now = this.settings.scheduler.now();
-    const connection = new Connection({
-      ...this.settings,
-      transport: this.pumpAfterChunks(this.settings.transport),
-      // Never called during construction: the connection opens on its first command.
-      onHealth: (health) => {
-        member.health = health;
-        this.reportHealth();
-      },
-    });
-    const member: Member = { connection, health: { state: 'down', since: now }, lastUsed: now };
+    const member = openMember(this.settings, { health: () => this.reportHealth(), freed: () => this.pump() });
     this.members.push(member);
     return member;
   }
 
-  /**
-   * Places also free up without any command settling: a reply read for a command nobody waits for any
-   * more (unsubscribed or timed out after it was written), or a socket dropped with only such commands
-   * on it. So the pool also pumps after every chunk a connection has read, and once a socket is gone.
-   */
-  private pumpAfterChunks(transport: Transport): Transport {
-    return (connected) =>
-      new Observable<Buffer>((subscriber) => {
-        const socket = transport(connected).subscribe({
-          next: (chunk) => {
-            subscriber.next(chunk);
-            this.pump();
-          },
-          error: (error: unknown) => subscriber.error(error),
-          complete: () => subscriber.complete(),
-        });
-        return () => {
-          socket.unsubscribe();
-          this.pump();
-        };
-      });
-  }
-
   private reportHealth(): void {
-    const health = poolHealth(
+    this.health.report(
       this.members.map((m) => m.health),
       this.settings.scheduler.now(),
     );
-    const last = this.lastHealth;
-    if (health.state === last.state && (health.state !== 'down' || last.state !== 'down' || health.error === last.error)) return;
-    this.lastHealth = health;
-    this.settings.onHealth(health);
   }
 
   /** The counts now; what `pool$` shows a new subscriber. */
@@ -314,9 +249,4 @@ function sizeOf(parts: readonly WirePart[]): number {
   let bytes = 0;
   for (const part of parts) bytes += part.length;
   return bytes;
-}
-
-function isIdle(member: Member): boolean {
-  const { queued, inFlight } = member.connection.load;
-  return queued === 0 && inFlight === 0;
 }

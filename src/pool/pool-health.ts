@@ -5,7 +5,7 @@ import type { ConnectionHealth } from '../connection/health.js';
  * any connects, else `down` with the most recent error. An empty pool (all closed for idleness) is
  * `down` without an error, as a client before its first command is.
  */
-export function poolHealth(states: Iterable<ConnectionHealth>, now: number): ConnectionHealth {
+function poolHealth(states: Iterable<ConnectionHealth>, now: number): ConnectionHealth {
   let connecting: ConnectionHealth | undefined;
   let down: ConnectionHealth | undefined;
   for (const health of states) {
@@ -14,4 +14,24 @@ export function poolHealth(states: Iterable<ConnectionHealth>, now: number): Con
     else if (health.error !== undefined && (down === undefined || health.since >= down.since)) down = health;
   }
   return connecting ?? down ?? { state: 'down', since: now };
+}
+
+/** Tells the client of the pool's health when it changes (state, or the error of a `down`). */
+export class HealthReporter {
+  private last: ConnectionHealth;
+
+  constructor(
+    private readonly onHealth: (health: ConnectionHealth) => void,
+    now: number,
+  ) {
+    this.last = { state: 'down', since: now };
+  }
+
+  report(states: Iterable<ConnectionHealth>, now: number): void {
+    const health = poolHealth(states, now);
+    const last = this.last;
+    if (health.state === last.state && (health.state !== 'down' || last.state !== 'down' || health.error === last.error)) return;
+    this.last = health;
+    this.onHealth(health);
+  }
 }

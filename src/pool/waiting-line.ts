@@ -1,5 +1,6 @@
 import { Fifo } from '../connection/fifo.js';
-import type { MemcacheError } from '../errors.js';
+import type { ConnectionSettings } from '../connection/connection-settings.js';
+import { MemcachePoolTimeoutError, MemcacheQueueFullError, type MemcacheError } from '../errors.js';
 import type { ReplyReader, WirePart } from '../protocol/request.js';
 import type { LaneTicket } from '../connection/lane.js';
 
@@ -97,6 +98,23 @@ export class WaitingLine {
     }
     return head;
   }
+}
+
+/** Why one more command cannot wait: `maxWaiting` commands, or `maxQueueBytes` bytes, already do. */
+export function refusalToWait(line: WaitingLine, size: number, settings: ConnectionSettings, maxWaiting: number): MemcacheError | undefined {
+  const { label, maxQueueBytes } = settings;
+  if (line.size >= maxWaiting) return new MemcacheQueueFullError(`${maxWaiting} commands already wait for a connection to ${label}`);
+  if (line.size > 0 && line.bytes + size > maxQueueBytes) {
+    return new MemcacheQueueFullError(`${line.bytes} bytes already wait for a connection to ${label} (maxQueueBytes ${maxQueueBytes})`);
+  }
+  return undefined;
+}
+
+/** The error of a command that waited until it gave up, naming the limit that ended the wait. */
+export function gaveUp(waiter: Waiter, settings: ConnectionSettings, acquireTimeout: number): MemcacheError {
+  const { label, timeout, maxPipeline } = settings;
+  const limit = waiter.giveUpAt === waiter.deadline ? `its timeout (${timeout} ms)` : `acquireTimeout (${acquireTimeout} ms)`;
+  return new MemcachePoolTimeoutError(`no connection to ${label} had room (all at maxPipeline ${maxPipeline}) within ${limit}; not sent`);
 }
 
 /** A `Waiter` is the ticket the pool hands out. */
