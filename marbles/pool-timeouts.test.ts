@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemcachePoolTimeoutError, MemcacheQueueFullError, MemcacheTimeoutError, PooledClient } from '../src/index.js';
+import { MemcacheIllegalInputError, MemcachePoolTimeoutError, MemcacheQueueFullError, MemcacheTimeoutError, PooledClient } from '../src/index.js';
 import { createFakeTransport, serve } from './fake-transport.js';
 import { bytes, createTestScheduler } from './helpers/observable-matcher.js';
 
@@ -144,5 +144,16 @@ describe('PooledClient idle connections', () => {
     // The idle alarm (due at 1001) and the connection's deadline alarm are gone.
     expect(pending).toBe(0);
     expect(seen).toEqual(['000', '110', '100', '000', 'complete']);
+  });
+});
+
+describe('PooledClient options', () => {
+  it.each([
+    [{ maxPoolSize: 0 }, 'maxPoolSize must be a positive integer, got 0'],
+    [{ maxWaiting: 1.5 }, 'maxWaiting must be a positive integer, got 1.5'],
+    [{ acquireTimeout: -1 }, 'acquireTimeout must be a positive number of milliseconds (or Infinity), got -1'],
+    [{ poolIdleTimeout: Number.NaN }, 'poolIdleTimeout must be a positive number of milliseconds (or Infinity), got NaN'],
+  ])('%j is refused at construction', (options, message) => {
+    expect(() => new PooledClient(SERVER, options)).toThrow(new MemcacheIllegalInputError(message));
   });
 });

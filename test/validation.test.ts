@@ -10,6 +10,7 @@ import {
   MemcacheIllegalInputError,
   MemcacheServerError,
   MemcacheTimeoutError,
+  MemcachePoolTimeoutError,
   MemcacheUnexpectedCloseError,
   MemcacheUnknownCommandError,
   MemcacheUnknownError,
@@ -174,6 +175,7 @@ const TABLE = [
   { cls: MemcacheConnectionError, name: 'MemcacheConnectionError', code: 'MEMCACHE_CONNECTION_ERROR', parents: [MemcacheError] },
   { cls: MemcacheTimeoutError, name: 'MemcacheTimeoutError', code: 'MEMCACHE_TIMEOUT', parents: [MemcacheError] },
   { cls: MemcacheClosedError, name: 'MemcacheClosedError', code: 'MEMCACHE_CLOSED', parents: [MemcacheError] },
+  { cls: MemcachePoolTimeoutError, name: 'MemcachePoolTimeoutError', code: 'MEMCACHE_POOL_TIMEOUT', parents: [MemcacheTimeoutError, MemcacheError] },
 ] as const satisfies ReadonlyArray<{ cls: typeof MemcacheError; name: string; code: string; parents: ReadonlyArray<typeof MemcacheError> }>;
 
 describe('error classes', () => {
