@@ -1,0 +1,112 @@
+import fc from 'fast-check';
+import { asyncScheduler } from 'rxjs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { scansPastValue } from '../../src/mock/counter-value.js';
+import { MemoryStore } from '../../src/mock/memory-store.js';
+import type { StoreStats } from '../../src/mock/store-stats.js';
+import { startMemcached, type MemcachedServer } from '../support/memcached.js';
+import { DIFF_KEYS, storeOp } from './store-ops.js';
+import { storeReply, wireRequest, type StoreOp } from './store-wire.js';
+import { WireSession } from './wire-session.js';
+
+// Differential test: random operation sequences run on a real memcached 1.6.18 and on the in-memory
+// store; every reply must be byte-identical (cas uniques shifted by the server's counter at the start
+// of the run), and so must the stats counters the server keeps deterministically.
+// Reproduce a run: STORE_SEED=<seed> [STORE_PATH=<path>] [STORE_RUNS=<n>] npx vitest run test/mock/memory-store.differential.test.ts
+
+const SEED = Number(process.env['STORE_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
+const PATH = process.env['STORE_PATH'];
+const RUNS = Number(process.env['STORE_RUNS'] ?? 1000);
+
+/** Counters compared after every run. `curr_items`, `get_expired` and `get_flushed` also move when the server's LRU crawler reclaims items, so they are left out. */
+const COMPARED: ReadonlyArray<keyof StoreStats> = [
+  'cmd_get', 'cmd_set', 'cmd_flush', 'cmd_touch', 'get_hits', 'get_misses', 'delete_hits', 'delete_misses',
+  'incr_hits', 'incr_misses', 'decr_hits', 'decr_misses', 'cas_hits', 'cas_misses', 'cas_badval',
+  'touch_hits', 'touch_misses', 'total_items',
+];
+
+let server: MemcachedServer;
+let session: WireSession;
+beforeAll(async () => {
+  server = await startMemcached({ maxItemSize: '1m' });
+  session = await WireSession.open(server.port);
+});
+afterAll(async () => {
+  session.close();
+  await server.stop();
+});
+
+async function serverStats(): Promise<Map<string, bigint>> {
+  const text = await session.send('stats');
+  return new Map([...text.matchAll(/^STAT (\S+) (\d+)\r$/gm)].map((m) => [m[1] as string, BigInt(m[2] as string)]));
+}
+
+/**
+ * Empties the server and learns its cas counter, so store unique n stands for server unique base + n.
+ * flush_all alone is not enough: it only marks items, and a later `flush_all <past Unix time>` cancels
+ * the mark and brings them back (the store does the same); deleting each key unlinks them for good.
+ */
+async function resetServer(): Promise<bigint> {
+  await session.send('flush_all 0');
+  for (const key of DIFF_KEYS) await session.send(`delete ${key}`);
+  await session.send('set __base 0 0 0', new Uint8Array(0));
+  const reply = await session.send('gets __base');
+  const match = /^VALUE __base 0 0 (\d+)\r\n/.exec(reply);
+  if (match === null) throw new Error(`unexpected gets reply ${reply}`);
+  await session.send('delete __base');
+  return BigInt(match?.[1] ?? 'NaN');
+}
+
+/** Runs one program on both; returns the first difference, described, or undefined. */
+async function runProgram(ops: readonly StoreOp[]): Promise<string | undefined> {
+  const base = await resetServer();
+  const before = await serverStats();
+  const store = new MemoryStore({ scheduler: asyncScheduler });
+  const seen = new Map<string, bigint>();
+  for (const [i, drawn] of ops.entries()) {
+    const op = definedOp(drawn, store);
+    const unique = op.kind !== 'cas' ? undefined : op.unique.from === 'seen' ? (seen.get(op.key) ?? 0n) : op.unique.n;
+    const request = wireRequest(op, unique === undefined ? undefined : unique + base);
+    const want = await session.send(request.line, request.data);
+    const got = storeReply(store, op, unique, base);
+    if (got !== want) return `op #${i} ${brief(request.line)}: server ${brief(want)}, store ${brief(got)}`;
+    if (op.kind === 'gets' || op.kind === 'gats') recordSeen(want, base, seen);
+  }
+  const after = await serverStats();
+  const stats = store.stats();
+  for (const name of COMPARED) {
+    const delta = (after.get(name) ?? 0n) - (before.get(name) ?? 0n);
+    if (delta !== BigInt(stats[name])) return `stats ${name}: server +${delta}, store ${stats[name]}`;
+  }
+  return undefined;
+}
+
+/**
+ * The operation as run: incr/decr on a value whose answer depends on the server's memory after the item
+ * (counter-value.ts, scansPastValue) becomes a delete of that key on both sides, so the two stay in step.
+ */
+function definedOp(op: StoreOp, store: MemoryStore): StoreOp {
+  if (op.kind !== 'incr' && op.kind !== 'decr') return op;
+  const hit = store.peek(op.key);
+  return hit !== undefined && scansPastValue(hit.value) ? { kind: 'delete', key: op.key } : op;
+}
+
+/** The cas uniques a gets/gats reply showed, as store uniques. */
+function recordSeen(reply: string, base: bigint, seen: Map<string, bigint>): void {
+  for (const m of reply.matchAll(/^VALUE (\S+) \d+ \d+ (\d+)\r$/gm)) seen.set(m[1] as string, BigInt(m[2] as string) - base);
+}
+
+function brief(text: string): string {
+  return JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}…(${text.length} chars)` : text);
+}
+
+it('answers every operation exactly as memcached 1.6.18 does', async () => {
+  console.log(`STORE_SEED=${SEED}`);
+  await fc.assert(
+    fc.asyncProperty(fc.array(storeOp, { minLength: 1, maxLength: 40 }), async (ops) => {
+      const problem = await runProgram(ops);
+      expect(problem).toBeUndefined();
+    }),
+    { numRuns: RUNS, seed: SEED, ...(PATH === undefined ? {} : { path: PATH }), interruptAfterTimeLimit: 10_000 },
+  );
+}, 120_000);
