@@ -13,8 +13,9 @@ import { emptyStats, type StoreStats } from './store-stats.js';
 // Limits of the mock, by design: no eviction and no memory limit (only the per-item size limit), no
 // LRU crawler (expired items are dropped when looked up, as the server also does), items of any size
 // are stored whole (the server splits large ones into chunks; that only shows in incr/decr, modelled),
-// and incr/decr on a number of 2^63 or more assume clean memory after the value (counter-value.ts,
-// scansPastValue).
+// incr/decr on a number of 2^63 or more assume clean memory after the value (counter-value.ts,
+// scansPastValue), and incr/decr always rewrite a value in place when the result fits: a default server
+// writes a new, unpadded item instead when its LRU maintainer thread happens to hold the item.
 
 /** One stored item, as a lookup returns it (a copy: changing it changes nothing in the store). */
 export interface StoreHit {
@@ -168,11 +169,18 @@ export class MemoryStore {
 
   /**
    * flush_all: with no delay every item stored so far is gone. With a delay, memcached's rule: once
-   * the delay is one second short of passing, every item stored before then is invalid; a delay that is
-   * a Unix time at or before the server's start (62 s before the store was made) cancels any pending flush.
+   * the delay is one second short of passing, every item stored before then, or during that second, is
+   * invalid. A delay that is a Unix time at or before the server's start (62 s before the store was
+   * made) cancels any pending flush.
+   *
+   * Items an earlier flush already made invalid stay gone. On the server they are only marked, and a
+   * later flush_all that moves the mark brings back those it has not yet reclaimed (reclaiming happens
+   * when a lookup or a new item of the same size class meets them), so what comes back depends on its
+   * memory layout; the store takes the deterministic side.
    */
   flushAll(delay = 0): void {
     this.counters.cmd_flush++;
+    for (const [key, item] of this.items) if (this.flushed(item)) this.items.delete(key);
     const newOldest = (delay | 0) > 0 ? this.clock.realtime(delay) : this.clock.current();
     this.oldestLive = newOldest - 1;
     if (this.oldestLive <= this.clock.current()) this.oldestCas = ++this.casId;

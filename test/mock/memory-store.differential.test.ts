@@ -28,7 +28,11 @@ const COMPARED: ReadonlyArray<keyof StoreStats> = [
 let server: MemcachedServer;
 let session: WireSession;
 beforeAll(async () => {
-  server = await startMemcached({ maxItemSize: '1m' });
+  // Without its background LRU threads the server answers deterministically: on a default server the
+  // LRU maintainer briefly holds a reference to items fetched twice, and an incr/decr that meets such an
+  // item writes a new one (no space padding, one more total_items) instead of changing it in place
+  // (found by this test: "100" decremented stored as "99" instead of "99 " now and then).
+  server = await startMemcached({ maxItemSize: '1m', extraArgs: ['-o', 'no_lru_crawler,no_lru_maintainer'] });
   session = await WireSession.open(server.port);
 });
 afterAll(async () => {
@@ -58,16 +62,19 @@ async function resetServer(): Promise<bigint> {
 }
 
 /** Runs one program on both; returns the first difference, described, or undefined. */
-async function runProgram(ops: readonly StoreOp[]): Promise<string | undefined> {
+async function runProgram(ops: readonly StoreOp[], totals: { programs: number; ops: number; refused: number }): Promise<string | undefined> {
+  totals.programs++;
   const base = await resetServer();
   const before = await serverStats();
   const store = new MemoryStore({ scheduler: asyncScheduler });
   const seen = new Map<string, bigint>();
   for (const [i, drawn] of ops.entries()) {
-    const op = definedOp(drawn, store);
+    const op = definedOp(drawn, store, ops.slice(0, i).some((earlier) => earlier.kind === 'flush_all'));
     const unique = op.kind !== 'cas' ? undefined : op.unique.from === 'seen' ? (seen.get(op.key) ?? 0n) : op.unique.n;
     const request = wireRequest(op, unique === undefined ? undefined : unique + base);
     const want = await session.send(request.line, request.data);
+    totals.ops++;
+    if (want.startsWith('SERVER_ERROR object too large')) totals.refused++;
     const got = storeReply(store, op, unique, base);
     if (got !== want) return `op #${i} ${brief(request.line)}: server ${brief(want)}, store ${brief(got)}`;
     if (op.kind === 'gets' || op.kind === 'gats') recordSeen(want, base, seen);
@@ -82,10 +89,15 @@ async function runProgram(ops: readonly StoreOp[]): Promise<string | undefined> 
 }
 
 /**
- * The operation as run: incr/decr on a value whose answer depends on the server's memory after the item
- * (counter-value.ts, scansPastValue) becomes a delete of that key on both sides, so the two stay in step.
+ * The operation as run, where the server's answer depends on its memory layout rather than on the
+ * commands (both found by this test), replaced by one that does not, on both sides:
+ * - incr/decr on a value the server reads past (counter-value.ts, scansPastValue) becomes a delete;
+ * - a delayed or cancelling flush_all after an earlier one becomes `flush_all 0`: it would lift the
+ *   earlier flush's marks, and which hidden items come back depends on which ones the server reclaimed
+ *   meanwhile (the store keeps them all gone, see MemoryStore.flushAll).
  */
-function definedOp(op: StoreOp, store: MemoryStore): StoreOp {
+function definedOp(op: StoreOp, store: MemoryStore, flushed: boolean): StoreOp {
+  if (op.kind === 'flush_all') return flushed && op.delay !== 0 ? { kind: 'flush_all', delay: 0 } : op;
   if (op.kind !== 'incr' && op.kind !== 'decr') return op;
   const hit = store.peek(op.key);
   return hit !== undefined && scansPastValue(hit.value) ? { kind: 'delete', key: op.key } : op;
@@ -102,11 +114,13 @@ function brief(text: string): string {
 
 it('answers every operation exactly as memcached 1.6.18 does', async () => {
   console.log(`STORE_SEED=${SEED}`);
+  const totals = { programs: 0, ops: 0, refused: 0 };
   await fc.assert(
-    fc.asyncProperty(fc.array(storeOp, { minLength: 1, maxLength: 40 }), async (ops) => {
-      const problem = await runProgram(ops);
+    fc.asyncProperty(fc.array(storeOp, { minLength: 1, maxLength: 40, size: 'medium' }), async (ops) => {
+      const problem = await runProgram(ops, totals);
       expect(problem).toBeUndefined();
     }),
     { numRuns: RUNS, seed: SEED, ...(PATH === undefined ? {} : { path: PATH }), interruptAfterTimeLimit: 10_000 },
   );
+  console.log(`store differential: ${totals.programs} programs, ${totals.ops} operations, ${totals.refused} refused as too large (STORE_SEED=${SEED})`);
 }, 120_000);
