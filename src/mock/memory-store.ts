@@ -1,7 +1,8 @@
 import type { SchedulerLike } from 'rxjs';
 import { MemcacheClientError, MemcacheServerError } from '../errors.js';
-import { ITEM_OVERHEAD } from '../protocol/numbers.js';
 import { applyDelta, readCounter, writeCounter } from './counter-value.js';
+import { DEFAULT_ITEM_SIZE_MAX, itemSize, SLAB_CHUNK_MAX } from './item-size.js';
+import { ItemTable, type Item } from './item-table.js';
 import { MemcachedClock } from './memcached-clock.js';
 import { emptyStats, type StoreStats } from './store-stats.js';
 
@@ -16,6 +17,8 @@ import { emptyStats, type StoreStats } from './store-stats.js';
 // incr/decr on a number of 2^63 or more assume clean memory after the value (counter-value.ts,
 // scansPastValue), and incr/decr always rewrite a value in place when the result fits: a default server
 // writes a new, unpadded item instead when its LRU maintainer thread happens to hold the item.
+
+export { DEFAULT_ITEM_SIZE_MAX } from './item-size.js';
 
 /** One stored item, as a lookup returns it (a copy: changing it changes nothing in the store). */
 export interface StoreHit {
@@ -42,21 +45,6 @@ export interface MemoryStoreOptions {
   readonly itemSizeMax?: number;
 }
 
-interface Item {
-  value: Uint8Array;
-  flags: number;
-  /** memcached relative seconds; 0 = never. */
-  exptime: number;
-  /** When it was linked, in relative seconds (flush_all compares it). */
-  time: number;
-  cas: bigint;
-}
-
-/** memcached's default `-I`. */
-export const DEFAULT_ITEM_SIZE_MAX = 1024 * 1024;
-/** Items larger than this are chunked by memcached 1.6.18 (`slab_chunk_max`, half a 1 MiB slab page). */
-const SLAB_CHUNK_MAX = 512 * 1024;
-
 /**
  * A pure, I/O-free memcached 1.6.18: the text protocol's storage, retrieval, arithmetic, touch and
  * flush commands with the server's answers, cas uniques, expiry rules and `stats` counters.
@@ -69,19 +57,15 @@ const SLAB_CHUNK_MAX = 512 * 1024;
  * ```
  */
 export class MemoryStore {
-  private readonly items = new Map<string, Item>();
   private readonly clock: MemcachedClock;
   private readonly itemSizeMax: number;
   private readonly counters: StoreStats = emptyStats();
-  /** memcached's global cas counter: the last unique handed out. */
-  private casId = 0n;
-  /** flush_all state, as memcached's `settings.oldest_live` and `settings.oldest_cas`. */
-  private oldestLive = 0;
-  private oldestCas = 0n;
+  private readonly items: ItemTable;
 
   constructor(options: MemoryStoreOptions) {
     this.clock = new MemcachedClock(options.scheduler);
     this.itemSizeMax = options.itemSizeMax ?? DEFAULT_ITEM_SIZE_MAX;
+    this.items = new ItemTable(this.clock, this.counters);
   }
 
   /** get/gets: the hits in request order (a key asked twice is answered twice), cas included. */
@@ -103,15 +87,15 @@ export class MemoryStore {
   store(command: StoreCommand, key: string, value: Uint8Array, flags: number, exptime: number): StoreReply {
     this.checkSize(key, value.length, flags, command === 'set');
     this.counters.cmd_set++;
-    const old = this.lookup(key);
+    const old = this.items.lookup(key);
     if (command === 'add' ? old !== undefined : command !== 'set' && old === undefined) return 'NOT_STORED';
     if (old === undefined || command === 'set' || command === 'add' || command === 'replace') {
-      this.link(key, value, flags, this.clock.realtime(exptime));
+      this.items.link(key, Uint8Array.from(value), flags, this.clock.realtime(exptime));
       return 'STORED';
     }
-    if (this.tooLarge(key, old.value.length + value.length, old.flags)) return 'NOT_STORED';
+    if (itemSize(key.length, old.value.length + value.length, old.flags) > this.itemSizeMax) return 'NOT_STORED';
     const joined = command === 'append' ? concat(old.value, value) : concat(value, old.value);
-    this.link(key, joined, old.flags, old.exptime, false);
+    this.items.link(key, joined, old.flags, old.exptime);
     return 'STORED';
   }
 
@@ -122,17 +106,17 @@ export class MemoryStore {
   cas(key: string, value: Uint8Array, flags: number, exptime: number, unique: bigint): StoreReply {
     this.checkSize(key, value.length, flags, false);
     this.counters.cmd_set++;
-    const old = this.lookup(key);
+    const old = this.items.lookup(key);
     if (old === undefined) return this.count('cas_misses', 'NOT_FOUND');
     if (old.cas !== unique) return this.count('cas_badval', 'EXISTS');
-    this.link(key, value, flags, this.clock.realtime(exptime));
+    this.items.link(key, Uint8Array.from(value), flags, this.clock.realtime(exptime));
     return this.count('cas_hits', 'STORED');
   }
 
   /** delete. */
   delete(key: string): 'DELETED' | 'NOT_FOUND' {
-    if (this.lookup(key) === undefined) return this.count('delete_misses', 'NOT_FOUND');
-    this.items.delete(key);
+    if (this.items.lookup(key) === undefined) return this.count('delete_misses', 'NOT_FOUND');
+    this.items.unlink(key);
     return this.count('delete_hits', 'DELETED');
   }
 
@@ -141,19 +125,20 @@ export class MemoryStore {
    * @throws MemcacheClientError "cannot increment or decrement non-numeric value", as the server answers.
    */
   incr(key: string, delta: bigint, incr: boolean): bigint | 'NOT_FOUND' {
-    const old = this.lookup(key);
+    const old = this.items.lookup(key);
     if (old === undefined) return this.count(incr ? 'incr_misses' : 'decr_misses', 'NOT_FOUND');
     // The server refuses chunked (large) items outright: "too large to be a number".
-    const current = this.itemSize(key, old.value.length, old.flags) > SLAB_CHUNK_MAX ? undefined : readCounter(old.value);
+    const chunked = itemSize(key.length, old.value.length, old.flags) > SLAB_CHUNK_MAX;
+    const current = chunked ? undefined : readCounter(old.value);
     if (current === undefined) throw new MemcacheClientError('cannot increment or decrement non-numeric value');
     const result = applyDelta(current, delta, incr);
     this.counters[incr ? 'incr_hits' : 'decr_hits']++;
     const next = writeCounter(result, old.value);
     if (next.inPlace) {
       old.value = next.bytes;
-      old.cas = ++this.casId;
+      old.cas = this.items.nextCas();
     } else {
-      this.link(key, next.bytes, old.flags, old.exptime, false);
+      this.items.link(key, next.bytes, old.flags, old.exptime);
     }
     return result;
   }
@@ -161,7 +146,7 @@ export class MemoryStore {
   /** touch: a new exptime; the value and cas unique stay. */
   touch(key: string, exptime: number): 'TOUCHED' | 'NOT_FOUND' {
     this.counters.cmd_touch++;
-    const item = this.lookup(key);
+    const item = this.items.lookup(key);
     if (item === undefined) return this.count('touch_misses', 'NOT_FOUND');
     item.exptime = this.clock.realtime(exptime);
     return this.count('touch_hits', 'TOUCHED');
@@ -180,24 +165,18 @@ export class MemoryStore {
    */
   flushAll(delay = 0): void {
     this.counters.cmd_flush++;
-    for (const [key, item] of this.items) if (this.flushed(item)) this.items.delete(key);
-    const newOldest = (delay | 0) > 0 ? this.clock.realtime(delay) : this.clock.current();
-    this.oldestLive = newOldest - 1;
-    if (this.oldestLive <= this.clock.current()) this.oldestCas = ++this.casId;
+    this.items.flush((delay | 0) > 0 ? this.clock.realtime(delay) : this.clock.current());
   }
 
-  /** The live item under `key`, without counting a lookup, dropping anything or changing its LRU place. */
+  /** The live item under `key`, without counting a lookup or dropping anything. */
   peek(key: string): StoreHit | undefined {
-    const item = this.items.get(key);
-    if (item === undefined || !this.alive(item)) return undefined;
-    return { key, value: Uint8Array.from(item.value), flags: item.flags, cas: item.cas };
+    const item = this.items.peek(key);
+    return item === undefined ? undefined : hitOf(key, item);
   }
 
   /** The counters now (a copy), `curr_items` counting live items only. */
   stats(): StoreStats {
-    let live = 0;
-    for (const item of this.items.values()) if (this.alive(item)) live++;
-    return { ...this.counters, curr_items: live };
+    return { ...this.counters, curr_items: this.items.liveCount() };
   }
 
   private fetch(keys: readonly string[], touchTo: number | undefined): StoreHit[] {
@@ -205,68 +184,32 @@ export class MemoryStore {
     for (const key of keys) {
       // gat/gats count as touches only, not as gets (memcached 1.6.18 proto_text.c).
       this.counters[touchTo === undefined ? 'cmd_get' : 'cmd_touch']++;
-      const item = this.lookup(key);
+      const item = this.items.lookup(key);
       if (item === undefined) {
         this.counters[touchTo === undefined ? 'get_misses' : 'touch_misses']++;
         continue;
       }
       this.counters[touchTo === undefined ? 'get_hits' : 'touch_hits']++;
       if (touchTo !== undefined) item.exptime = touchTo;
-      hits.push({ key, value: Uint8Array.from(item.value), flags: item.flags, cas: item.cas });
+      hits.push(hitOf(key, item));
     }
     return hits;
   }
 
-  /** memcached's do_item_get: a flushed or expired item is dropped (and counted) when found. */
-  private lookup(key: string): Item | undefined {
-    const item = this.items.get(key);
-    if (item === undefined) return undefined;
-    if (this.flushed(item)) this.counters.get_flushed++;
-    else if (this.expired(item)) this.counters.get_expired++;
-    else return item;
-    this.items.delete(key);
-    return undefined;
-  }
-
-  private alive(item: Item): boolean {
-    return !this.flushed(item) && !this.expired(item);
-  }
-
-  private expired(item: Item): boolean {
-    return item.exptime !== 0 && item.exptime <= this.clock.current();
-  }
-
-  /** memcached's item_is_flushed. */
-  private flushed(item: Item): boolean {
-    if (this.oldestLive <= 0 || this.oldestLive > this.clock.current()) return false;
-    return item.time <= this.oldestLive || (this.oldestCas !== 0n && item.cas < this.oldestCas);
-  }
-
-  private link(key: string, value: Uint8Array, flags: number, exptime: number, copy = true): void {
-    const stored = copy ? Uint8Array.from(value) : value;
-    this.items.set(key, { value: stored, flags, exptime, time: this.clock.current(), cas: ++this.casId });
-    this.counters.total_items++;
-  }
-
   private checkSize(key: string, valueLength: number, flags: number, dropOld: boolean): void {
-    if (!this.tooLarge(key, valueLength, flags)) return;
-    if (dropOld && this.lookup(key) !== undefined) this.items.delete(key);
+    if (itemSize(key.length, valueLength, flags) <= this.itemSizeMax) return;
+    if (dropOld && this.items.lookup(key) !== undefined) this.items.unlink(key);
     throw new MemcacheServerError('object too large for cache');
-  }
-
-  private tooLarge(key: string, valueLength: number, flags: number): boolean {
-    return this.itemSize(key, valueLength, flags) > this.itemSizeMax;
-  }
-
-  /** Bytes memcached charges for an item: numbers.ts ITEM_OVERHEAD, 4 of which only for non-zero flags. */
-  private itemSize(key: string, valueLength: number, flags: number): number {
-    return key.length + valueLength + ITEM_OVERHEAD - (flags === 0 ? 4 : 0);
   }
 
   private count<R>(counter: keyof StoreStats, reply: R): R {
     this.counters[counter]++;
     return reply;
   }
+}
+
+function hitOf(key: string, item: Item): StoreHit {
+  return { key, value: Uint8Array.from(item.value), flags: item.flags, cas: item.cas };
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
