@@ -1,126 +1,35 @@
 import fc from 'fast-check';
-import { asyncScheduler } from 'rxjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { scansPastValue } from '../../src/mock/counter-value.js';
-import { MemoryStore } from '../../src/mock/memory-store.js';
-import type { StoreStats } from '../../src/mock/store-stats.js';
-import { startMemcached, type MemcachedServer } from '../support/memcached.js';
-import { DIFF_KEYS, storeOp } from './store-ops.js';
-import { storeReply, wireRequest, type StoreOp } from './store-wire.js';
-import { WireSession } from './wire-session.js';
+import { DifferentialRig } from './differential-rig.js';
+import { storeOp } from './store-ops.js';
 
 // Differential test: random operation sequences run on a real memcached 1.6.18 and on the in-memory
-// store; every reply must be byte-identical (cas uniques shifted by the server's counter at the start
-// of the run), and so must the stats counters the server keeps deterministically.
+// store; every reply must be byte-identical, and so must the server's deterministic stats counters.
+// Any difference is a bug in the store: fix it, and keep the shrunk program in
+// memory-store.regressions.test.ts.
 // Reproduce a run: STORE_SEED=<seed> [STORE_PATH=<path>] [STORE_RUNS=<n>] npx vitest run test/mock/memory-store.differential.test.ts
 
 const SEED = Number(process.env['STORE_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 const PATH = process.env['STORE_PATH'];
 const RUNS = Number(process.env['STORE_RUNS'] ?? 1000);
 
-/** Counters compared after every run. `curr_items`, `get_expired` and `get_flushed` also move when the server's LRU crawler reclaims items, so they are left out. */
-const COMPARED: ReadonlyArray<keyof StoreStats> = [
-  'cmd_get', 'cmd_set', 'cmd_flush', 'cmd_touch', 'get_hits', 'get_misses', 'delete_hits', 'delete_misses',
-  'incr_hits', 'incr_misses', 'decr_hits', 'decr_misses', 'cas_hits', 'cas_misses', 'cas_badval',
-  'touch_hits', 'touch_misses', 'total_items',
-];
-
-let server: MemcachedServer;
-let session: WireSession;
+let rig: DifferentialRig;
 beforeAll(async () => {
-  // Without its background LRU threads the server answers deterministically: on a default server the
-  // LRU maintainer briefly holds a reference to items fetched twice, and an incr/decr that meets such an
-  // item writes a new one (no space padding, one more total_items) instead of changing it in place
-  // (found by this test: "100" decremented stored as "99" instead of "99 " now and then).
-  server = await startMemcached({ maxItemSize: '1m', extraArgs: ['-o', 'no_lru_crawler,no_lru_maintainer'] });
-  session = await WireSession.open(server.port);
+  rig = await DifferentialRig.start();
 });
 afterAll(async () => {
-  session.close();
-  await server.stop();
+  await rig.stop();
 });
-
-async function serverStats(): Promise<Map<string, bigint>> {
-  const text = await session.send('stats');
-  return new Map([...text.matchAll(/^STAT (\S+) (\d+)\r$/gm)].map((m) => [m[1] as string, BigInt(m[2] as string)]));
-}
-
-/**
- * Empties the server and learns its cas counter, so store unique n stands for server unique base + n.
- * flush_all alone is not enough: it only marks items, and a later `flush_all <past Unix time>` cancels
- * the mark and brings them back (the store does the same); deleting each key unlinks them for good.
- */
-async function resetServer(): Promise<bigint> {
-  await session.send('flush_all 0');
-  for (const key of DIFF_KEYS) await session.send(`delete ${key}`);
-  await session.send('set __base 0 0 0', new Uint8Array(0));
-  const reply = await session.send('gets __base');
-  const match = /^VALUE __base 0 0 (\d+)\r\n/.exec(reply);
-  if (match === null) throw new Error(`unexpected gets reply ${reply}`);
-  await session.send('delete __base');
-  return BigInt(match?.[1] ?? 'NaN');
-}
-
-/** Runs one program on both; returns the first difference, described, or undefined. */
-async function runProgram(ops: readonly StoreOp[], totals: { programs: number; ops: number; refused: number }): Promise<string | undefined> {
-  totals.programs++;
-  const base = await resetServer();
-  const before = await serverStats();
-  const store = new MemoryStore({ scheduler: asyncScheduler });
-  const seen = new Map<string, bigint>();
-  for (const [i, drawn] of ops.entries()) {
-    const op = definedOp(drawn, store, ops.slice(0, i).some((earlier) => earlier.kind === 'flush_all'));
-    const unique = op.kind !== 'cas' ? undefined : op.unique.from === 'seen' ? (seen.get(op.key) ?? 0n) : op.unique.n;
-    const request = wireRequest(op, unique === undefined ? undefined : unique + base);
-    const want = await session.send(request.line, request.data);
-    totals.ops++;
-    if (want.startsWith('SERVER_ERROR object too large')) totals.refused++;
-    const got = storeReply(store, op, unique, base);
-    if (got !== want) return `op #${i} ${brief(request.line)}: server ${brief(want)}, store ${brief(got)}`;
-    if (op.kind === 'gets' || op.kind === 'gats') recordSeen(want, base, seen);
-  }
-  const after = await serverStats();
-  const stats = store.stats();
-  for (const name of COMPARED) {
-    const delta = (after.get(name) ?? 0n) - (before.get(name) ?? 0n);
-    if (delta !== BigInt(stats[name])) return `stats ${name}: server +${delta}, store ${stats[name]}`;
-  }
-  return undefined;
-}
-
-/**
- * The operation as run, where the server's answer depends on its memory layout rather than on the
- * commands (both found by this test), replaced by one that does not, on both sides:
- * - incr/decr on a value the server reads past (counter-value.ts, scansPastValue) becomes a delete;
- * - a delayed or cancelling flush_all after an earlier one becomes `flush_all 0`: it would lift the
- *   earlier flush's marks, and which hidden items come back depends on which ones the server reclaimed
- *   meanwhile (the store keeps them all gone, see MemoryStore.flushAll).
- */
-function definedOp(op: StoreOp, store: MemoryStore, flushed: boolean): StoreOp {
-  if (op.kind === 'flush_all') return flushed && op.delay !== 0 ? { kind: 'flush_all', delay: 0 } : op;
-  if (op.kind !== 'incr' && op.kind !== 'decr') return op;
-  const hit = store.peek(op.key);
-  return hit !== undefined && scansPastValue(hit.value) ? { kind: 'delete', key: op.key } : op;
-}
-
-/** The cas uniques a gets/gats reply showed, as store uniques. */
-function recordSeen(reply: string, base: bigint, seen: Map<string, bigint>): void {
-  for (const m of reply.matchAll(/^VALUE (\S+) \d+ \d+ (\d+)\r$/gm)) seen.set(m[1] as string, BigInt(m[2] as string) - base);
-}
-
-function brief(text: string): string {
-  return JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}…(${text.length} chars)` : text);
-}
 
 it('answers every operation exactly as memcached 1.6.18 does', async () => {
   console.log(`STORE_SEED=${SEED}`);
-  const totals = { programs: 0, ops: 0, refused: 0 };
   await fc.assert(
     fc.asyncProperty(fc.array(storeOp, { minLength: 1, maxLength: 40, size: 'medium' }), async (ops) => {
-      const problem = await runProgram(ops, totals);
-      expect(problem).toBeUndefined();
+      expect(await rig.run(ops)).toBeUndefined();
     }),
+    // At most 10 s of programs: on a loaded machine fewer run, none fails for it.
     { numRuns: RUNS, seed: SEED, ...(PATH === undefined ? {} : { path: PATH }), interruptAfterTimeLimit: 10_000 },
   );
-  console.log(`store differential: ${totals.programs} programs, ${totals.ops} operations, ${totals.refused} refused as too large (STORE_SEED=${SEED})`);
+  const { programs, ops, refused } = rig.totals;
+  console.log(`store differential: ${programs} programs, ${ops} operations, ${refused} refused as too large (STORE_SEED=${SEED})`);
 }, 120_000);
