@@ -18,7 +18,7 @@ export type StoreOp =
 /** Which cas unique to send: the last one a gets showed for a key, or a small store-side number. */
 export type CasPick = { readonly from: 'seen' } | { readonly from: 'number'; readonly n: bigint };
 
-/** The wire request for memcached; `casBase` shifts store uniques to the server's. */
+/** The wire request for memcached; `unique` is the cas unique already shifted to the server's counter. */
 export function wireRequest(op: StoreOp, unique: bigint | undefined): { line: string; data?: Uint8Array } {
   switch (op.kind) {
     case 'get':
