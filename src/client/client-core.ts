@@ -10,6 +10,7 @@ import { socketTransport, type Endpoint, type Transport } from '../connection/tr
 import { MemcacheAuthError, MemcacheClosedError, MemcacheError, MemcacheIllegalInputError } from '../errors.js';
 import { authenticate } from '../commands/definitions.js';
 import { wireKey, type Key } from '../protocol/keys.js';
+import { wireSize } from '../protocol/encode.js';
 import { DEFAULT_PARSER_LIMITS } from '../protocol/parser.js';
 import type { Request } from '../protocol/request.js';
 import { defaultSerde } from '../serde/default.js';
@@ -187,7 +188,7 @@ export class ClientCore<V> {
     const tracing = commandChannel.hasSubscribers;
     if (!tracing && !this.eventSubject.observed) return undefined;
     const startedAt = this.scheduler.now();
-    const trace: CommandTrace = { command: request.name, server: this.server, keys: request.keys ?? 1, bytesOut: sizeOf(request.parts), startedAt };
+    const trace: CommandTrace = { command: request.name, server: this.server, keys: request.keys ?? 1, bytesOut: wireSize(request.parts), startedAt };
     if (tracing) {
       commandChannel.start.publish(trace);
       commandChannel.end.publish(trace);
@@ -272,10 +273,4 @@ function authHandshake(opts: ResolvedOptions, server: string): Handshake | undef
     reader: request.reader as NonNullable<typeof request.reader>,
     failure: (cause) => new MemcacheAuthError(`${server} rejected the credentials for ${opts.auth?.username ?? ''}`, { cause }),
   };
-}
-
-function sizeOf(parts: Request<unknown>['parts']): number {
-  let bytes = 0;
-  for (const part of parts) bytes += part.length;
-  return bytes;
 }

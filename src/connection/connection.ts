@@ -9,7 +9,7 @@ import {
   toConnectionError,
 } from '../errors.js';
 import type { Frame } from '../protocol/frames.js';
-import { hasLargePart } from '../protocol/encode.js';
+import { hasLargePart, wireSize } from '../protocol/encode.js';
 import { parseFrames } from '../protocol/parse-frames.js';
 import type { ReplyReader, WirePart } from '../protocol/request.js';
 import { Alarm } from './alarm.js';
@@ -96,7 +96,7 @@ export class Connection implements Lane {
     deadline?: number,
   ): Entry {
     const now = this.settings.scheduler.now();
-    const entry: Entry = { parts, reader, size: sizeOf(parts), deadline: deadline ?? now + this.settings.timeout, state: 'queued', writtenAt: 0, mark: 0, settle, fail };
+    const entry: Entry = { parts, reader, size: wireSize(parts), deadline: deadline ?? now + this.settings.timeout, state: 'queued', writtenAt: 0, mark: 0, settle, fail };
     const refusal = this.refusal(now, entry.size);
     if (refusal !== undefined) {
       entry.state = 'done';
@@ -204,7 +204,7 @@ export class Connection implements Lane {
       done = this.queue.deliver(frame);
     } catch (error) {
       this.drop(error instanceof MemcacheError ? error : toConnectionError(error, 'reply handling failed'));
-      for (const notice of this.notices.splice(0)) notice();
+      this.tellNotices();
       return;
     }
     if (frame.kind === 'error') this.lastServerError = frame.line.toString('latin1');
@@ -213,10 +213,14 @@ export class Connection implements Lane {
       this.gate.up();
     }
     // The queue is consistent before anyone hears: they may issue new commands right away.
-    for (const notice of this.notices.splice(0)) notice();
+    this.tellNotices();
     done?.settle();
     if (this.queue.writable) this.writes.soon();
     else if (this.closing && !this.queue.busy) this.finishClose();
+  }
+
+  private tellNotices(): void {
+    for (const notice of this.notices.splice(0)) notice();
   }
 
   private afterWrite(): void {
@@ -331,10 +335,4 @@ export class Connection implements Lane {
     this.healthState = health.state;
     this.settings.onHealth(health);
   }
-}
-
-function sizeOf(parts: readonly WirePart[]): number {
-  let bytes = 0;
-  for (const part of parts) bytes += part.length;
-  return bytes;
 }

@@ -2,6 +2,7 @@ import { Alarm } from '../connection/alarm.js';
 import type { ConnectionSettings } from '../connection/connection-settings.js';
 import type { Lane, LaneTicket } from '../connection/lane.js';
 import { MemcacheClosedError, MemcacheError } from '../errors.js';
+import { wireSize } from '../protocol/encode.js';
 import type { ReplyReader, WirePart } from '../protocol/request.js';
 import { HealthReporter } from './pool-health.js';
 import { isIdle, openMember, type Member } from './pool-member.js';
@@ -61,7 +62,7 @@ export class ConnectionPool implements Lane {
     const now = this.settings.scheduler.now();
     const due = deadline ?? now + this.settings.timeout;
     const giveUpAt = Math.min(due, now + this.options.acquireTimeout);
-    const waiter: Waiter = { parts, reader, settle, fail, size: sizeOf(parts), deadline: due, giveUpAt, state: 'waiting' };
+    const waiter: Waiter = { parts, reader, settle, fail, size: wireSize(parts), deadline: due, giveUpAt, state: 'waiting' };
     if (this.closing) return this.refuse(waiter, new MemcacheClosedError(`connection pool for ${this.settings.label} is closed`));
     // Behind others already waiting, a newcomer waits too: first come, first served.
     const member = this.waiting.size === 0 ? this.pick() : undefined;
@@ -243,10 +244,4 @@ export class ConnectionPool implements Lane {
     waiter.fail(error);
     return waiter;
   }
-}
-
-function sizeOf(parts: readonly WirePart[]): number {
-  let bytes = 0;
-  for (const part of parts) bytes += part.length;
-  return bytes;
 }

@@ -9,6 +9,13 @@ export function hasLargePart(parts: readonly WirePart[]): boolean {
   return false;
 }
 
+/** Bytes a request puts on the wire (strings are latin1: one byte per char). */
+export function wireSize(parts: readonly WirePart[]): number {
+  let bytes = 0;
+  for (const part of parts) bytes += part.length;
+  return bytes;
+}
+
 /**
  * Turns a batch of request parts into as few buffers as possible: small parts (command lines, small
  * values) are packed into one buffer, large values pass through uncopied. Strings are latin1, one byte
