@@ -123,7 +123,7 @@ async function serverThreads(address: string): Promise<string> {
   const { Client } = await import('../src/index.js');
   const client = new Client(address, { timeout: 2000 });
   try {
-    return String((await client.stats())['threads'] ?? 'unknown');
+    return String([...(await client.stats()).values()][0]?.['threads'] ?? 'unknown');
   } catch (e) {
     return `unknown (${errorText(e)})`;
   } finally {

@@ -17,7 +17,7 @@ describe('close()', () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const replies = cold('-----r', { r: bytes('VALUE a 16 1\r\nA\r\nEND\r\n') });
       const fake = createFakeTransport({ scheduler, replies });
-      const c = new Client(SERVER, OPTIONS, fake.transport);
+      const c = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       client = c;
       scheduler.schedule(() => {
         closing = c.close();
@@ -38,7 +38,7 @@ describe('close()', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, respond: () => 'END\r\n', respondAfter: 1 });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.get('a', null)).toBe('-(x|)', { x: null });
       scheduler.schedule(() => void client.close(), 3);
       scheduler.flush();

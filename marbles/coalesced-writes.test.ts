@@ -14,7 +14,7 @@ describe('coalesced writes', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, respond: serve(VALUES), respondAfter: 3 });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.get('a')).toBe('---(x|)', { x: 'A' });
       expectObservable(client.get('b')).toBe('---(x|)', { x: 'B' });
       expectObservable(client.get('c')).toBe('---(x|)', { x: 'C' });
@@ -27,7 +27,7 @@ describe('coalesced writes', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, respond: serve(VALUES), respondAfter: 1 });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.get('a')).toBe('-(x|)', { x: 'A' });
       expectObservable(client.get('b'), '---^').toBe('----(x|)', { x: 'B' });
       expectObservable(client.get('c'), '---^').toBe('----(x|)', { x: 'C' });
@@ -45,7 +45,7 @@ describe('coalesced writes', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, connectAfter: 5, respond: serve(VALUES), respondAfter: 2 });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.get('a')).toBe('-------(x|)', { x: 'A' });
       expectObservable(client.get('b'), '-^').toBe('-------(x|)', { x: 'B' });
       expectObservable(client.get('c'), '---^').toBe('-------(x|)', { x: 'C' });
@@ -63,7 +63,7 @@ describe('coalesced writes', () => {
         r: bytes('MN\r\nVALUE b 16 2\r\nbb\r\nEND\r\n'),
       });
       const fake = createFakeTransport({ scheduler, replies });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.noreplyErrors$).toBe('----e', { e: new MemcacheServerError('x') });
       // The set resolves when written, long before the server says anything.
       expectObservable(client.set('s', 'v')).toBe('(t|)', { t: true });
@@ -77,7 +77,7 @@ describe('coalesced writes', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, respond: serve(VALUES), respondAfter: 2 });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.noreplyErrors$, '^---------!').toBe('----------');
       expectObservable(client.get('a')).toBe('--(x|)', { x: 'A' });
       expectObservable(client.set('s', bytes('xyz'))).toBe('(t|)', { t: true });
@@ -96,7 +96,7 @@ describe('coalesced writes', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, respond: serve(VALUES), respondAfter: 10 });
-      const client = new Client(SERVER, { ...OPTIONS, maxPipeline: 2 }, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, maxPipeline: 2, connect: () => fake.transport });
       const loads: Array<{ queued: number; inFlight: number }> = [];
       for (const at of [5, 15, 25, 35]) scheduler.schedule(() => loads.push(client.load), at);
       expectObservable(client.get('a')).toBe('10ms (x|)', { x: 'A' });

@@ -28,7 +28,7 @@ describe('FIFO correlation of pipelined gets', () => {
         }),
       );
       const fake = createFakeTransport({ scheduler, replies });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.get('a')).toBe('------(x|)', { x: 'Aa' });
       expectObservable(client.get('b')).toBe('--------(x|)', { x: 'B\r\nb' });
       expectObservable(client.get('c', null)).toBe('---------(x|)', { x: null });
@@ -42,7 +42,7 @@ describe('FIFO correlation of pipelined gets', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ cold, expectObservable }) => {
       const replies = cold('--r', chunks({ r: 'END\r\nVALUE b 0 1\r\n2\r\nEND\r\nVALUE c 16 1\r\n3\r\nEND\r\n' }));
-      const client = new Client(SERVER, OPTIONS, createFakeTransport({ scheduler, replies }).transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => createFakeTransport({ scheduler, replies }).transport });
       const order: string[] = [];
       const track = (key: string) => map((value: unknown) => {
         order.push(key);
@@ -62,7 +62,7 @@ describe('FIFO correlation of pipelined gets', () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const replies = cold('------r', chunks({ r: 'VALUE zzz 16 1\r\nz\r\nEND\r\n' }));
       const fake = createFakeTransport({ scheduler, replies });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       const desync = new MemcacheUnknownError('get received a value for a key it did not ask for: "zzz"');
       expectObservable(client.health$.pipe(map((h) => h.state)), '^-------!').toBe('(dcu)-d', { d: 'down', c: 'connecting', u: 'up' });
       expectObservable(client.get('a')).toBe('------#', undefined, desync);
@@ -79,7 +79,7 @@ describe('FIFO correlation of pipelined gets', () => {
         '--a--b',
         chunks({ a: 'VALUE a 16 1\r\n1\r\nEND\r\n', b: 'VALUE a 16 1\r\n1\r\nEND\r\n' }),
       );
-      const client = new Client(SERVER, OPTIONS, createFakeTransport({ scheduler, replies }).transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => createFakeTransport({ scheduler, replies }).transport });
       const desync = new MemcacheUnknownError('get received a value for a key it did not ask for: "a"');
       expectObservable(client.get('a')).toBe('--(x|)', { x: '1' });
       expectObservable(client.get('b')).toBe('-----#', undefined, desync);
@@ -94,7 +94,7 @@ describe('FIFO correlation of pipelined gets', () => {
       const first = cold('--r', chunks({ r: 'VALUE zzz 16 1\r\nz\r\nEND\r\n' }));
       const second = cold('--r', chunks({ r: 'VALUE b 16 3\r\nbbb\r\nEND\r\n' }));
       const fake = createFakeTransport({ scheduler, replies: (n) => (n === 0 ? first : second) });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.get('a')).toBe('--#', undefined, new MemcacheUnknownError('get received a value for a key it did not ask for: "zzz"'));
       expectObservable(client.get('b'), '----------^').toBe('------------(x|)', { x: 'bbb' });
       expectSubscriptions(first.subscriptions).toBe('^-!');

@@ -26,7 +26,7 @@ describe('after a connection is lost', () => {
         replies: () => NEVER,
         respond: (written, n) => (n === 1 ? serve({ b: 'B' })(written) : undefined),
       });
-      const client = new Client(SERVER, { ...OPTIONS, maxPipeline: 1 }, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, maxPipeline: 1, connect: () => fake.transport });
       expectObservable(client.get('a')).toBe('1000ms #', undefined, new MemcacheTimeoutError(`no reply from ${SERVER} within 1000 ms`));
       // b waits behind a (pipeline of one) when the silent connection is dropped at 1000.
       expectObservable(client.get('b'), '500ms ^').toBe('1000ms (x|)', { x: 'B' });
@@ -45,7 +45,7 @@ describe('after a connection is lost', () => {
         scheduler,
         replies: () => cold<Buffer>('-(e|)', { e: bytes('ERROR Too many open connections\r\n') }),
       });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       const messages: string[] = [];
       let settled = 0;
       const issued = 400;
@@ -78,7 +78,7 @@ describe('a server without the mn meta no-op', () => {
         },
         respondAfter: 1,
       });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       const notices: unknown[] = [];
       client.noreplyErrors$.subscribe((e) => notices.push(e));
       expectObservable(client.set('x', '1')).toBe('(t|)', { t: true });
@@ -99,7 +99,7 @@ describe('the queue is bounded by bytes as well as by count', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, connectAfter: 'never' });
-      const client = new Client(SERVER, { ...OPTIONS, maxQueueBytes: 200, timeout: 100 }, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, maxQueueBytes: 200, timeout: 100, connect: () => fake.transport });
       const full = new MemcacheQueueFullError(`${'set big1 16 0 150 noreply\r\n'.length + 152} bytes already wait for ${SERVER} (maxQueueBytes 200)`);
       const timedOut = new MemcacheTimeoutError(`no reply from ${SERVER} within 100 ms`);
       expectObservable(client.set('big1', 'x'.repeat(150))).toBe('100ms #', undefined, timedOut);
@@ -123,7 +123,7 @@ describe('what a failed write and a close say', () => {
             end: () => undefined,
           });
         });
-      const client = new Client(SERVER, OPTIONS, transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => transport });
       const broken = new MemcacheConnectionError('writing to the socket failed: write EPIPE');
       expectObservable(client.set('a', 'x')).toBe('#', undefined, broken);
       expectObservable(client.get('b')).toBe('#', undefined, broken);
@@ -138,7 +138,7 @@ describe('what a failed write and a close say', () => {
         scheduler,
         replies: (n) => (n === 0 ? cold<Buffer>('-|') : cold<Buffer>('---m-|', { m: bytes('MN\r\nEND\r\n') })),
       });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       const hint =
         ' while the `mn` that follows noreply commands was pending (behind a proxy without meta commands, such as twemproxy, set noreplySentinel: false)';
       client.set('x', '1').subscribe();
@@ -158,7 +158,7 @@ describe('a connection that lived without answers', () => {
     scheduler.run(({ cold }) => {
       // noreply writes without sentinels get no answers; each connection is closed after 600 ms (> connectTimeout).
       const fake = createFakeTransport({ scheduler, replies: () => cold<Buffer>('600ms |') });
-      const client = new Client(SERVER, { ...OPTIONS, noreplySentinel: false }, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, noreplySentinel: false, connect: () => fake.transport });
       const outcomes: unknown[] = [];
       for (let i = 0; i < 5; i++) {
         scheduler.schedule(() => client.set(`k${i}`, 'v').subscribe({ next: (v) => outcomes.push(v), error: (e: Error) => outcomes.push(e.message) }), i * 700);

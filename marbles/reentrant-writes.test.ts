@@ -17,7 +17,7 @@ describe('re-entrant commands', () => {
     scheduler.run(({ expectObservable }) => {
       // A fresh client: the first set waits for the connection, so the tick's flush takes it.
       const fake = createFakeTransport({ scheduler, respond: serve({}), connectAfter: 1 });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       const sets = from(['a', 'b', 'c']).pipe(
         concatMap((v) => client.set('k', big(v)).pipe(map(() => v))),
       );
@@ -42,7 +42,7 @@ describe('re-entrant commands', () => {
         },
         respondAfter: 1,
       });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       const results: Array<[string, boolean]> = [];
       client.add('exists', 'x', { noreply: false }).subscribe((v) => results.push(['exists', v]));
       client.set('n', 'v').subscribe(() => {
@@ -63,7 +63,7 @@ describe('re-entrant commands', () => {
     const scheduler = createTestScheduler();
     scheduler.run(() => {
       const fake = createFakeTransport({ scheduler, respond: serve({ last: 'L' }) });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       const N = 3000;
       let settled = 0;
       let failure: unknown;

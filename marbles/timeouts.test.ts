@@ -32,7 +32,7 @@ describe('command deadlines', () => {
         replies: (n) => (n === 0 ? first : NEVER),
         respond: (written, n) => (n === 1 ? serve({ b: 'second' })(written) : undefined),
       });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.health$.pipe(map((h) => h.state)), '^ 1600ms !').toBe('(dcu) 995ms d 499ms (cu)', states);
       expectObservable(client.get('a')).toBe('1000ms #', undefined, noReply);
       expectObservable(client.get('b'), '1500ms ^').toBe('1500ms (x|)', { x: 'second' });
@@ -55,7 +55,7 @@ describe('command deadlines', () => {
       // Part of a's reply arrives, so the first deadline is not "silence"; then the server stalls.
       const stalled = cold<Buffer>('500ms p', chunks({ p: 'VALUE a 0 10\r\nabc' }));
       const fake = createFakeTransport({ scheduler, replies: () => stalled });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.get('a')).toBe('1000ms #', undefined, noReply);
       expectObservable(client.get('b')).toBe('1000ms #', undefined, noReply);
       expectObservable(client.health$.pipe(map((h) => h.state)), '^ 2500ms !').toBe('u 1999ms d', states);
@@ -71,7 +71,7 @@ describe('command deadlines', () => {
       // A header for a 1 MB value, then one byte every 100 ms: never silent, never done.
       const trickle = concat(of(bytes('VALUE a 0 1000000\r\n')), interval(100).pipe(map(() => bytes('x'))));
       const fake = createFakeTransport({ scheduler, replies: (n) => (n === 0 ? trickle : NEVER), respond: (w, n) => (n === 1 ? serve({ b: 'B' })(w) : undefined) });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.get('a')).toBe('1000ms #', undefined, noReply);
       // Behind the trickle b times out at 1500 and its retry is caught by the drop at 2000; the next retry
       // goes out on a fresh connection and gets its own value.
@@ -88,7 +88,7 @@ describe('command deadlines', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.get('a')).toBe('1000ms #', undefined, noReply);
       expectObservable(client.get('b'), '200ms ^').toBe('1000ms #', undefined, silent);
       scheduler.flush();
@@ -109,7 +109,7 @@ describe('command deadlines', () => {
         }),
       );
       const fake = createFakeTransport({ scheduler, replies });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.get('first')).toBe('1000ms #', undefined, noReply);
       expectObservable(client.get('second'), '500ms ^').toBe('1100ms (x|)', { x: 'SECOND' });
       expectObservable(client.get('third'), '1200ms ^').toBe('1300ms (x|)', { x: 'THIRD' });
@@ -128,7 +128,7 @@ describe('command deadlines', () => {
         chunks({ a: 'VALUE big 16 10\r\nabcde', b: 'fgh', c: 'ij\r\nEND\r\nVALUE next 16 4\r\nNEXT\r\nEND\r\n' }),
       );
       const fake = createFakeTransport({ scheduler, replies });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.get('big')).toBe('1000ms #', undefined, noReply);
       expectObservable(client.get('next'), '500ms ^').toBe('1100ms (x|)', { x: 'NEXT' });
       expectSubscriptions(replies.subscriptions).toBe('^');
@@ -143,7 +143,7 @@ describe('command deadlines', () => {
         scheduler,
         respond: (written, n) => (n === 1 ? serve({ a: 'A' })(written) : undefined),
       });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.get('a').pipe(retry(1))).toBe('1000ms (x|)', { x: 'A' });
       scheduler.flush();
       expect(fake.connections).toEqual([
@@ -163,7 +163,7 @@ describe('connect deadline', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, connectAfter: 'never' });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       const tooSlow = new MemcacheTimeoutError(`connecting to ${SERVER} took longer than 500 ms`);
       expectObservable(client.health$.pipe(map((h) => h.state)), '^ 800ms !').toBe('(dc) 496ms d 199ms c', states);
       expectObservable(client.get('a')).toBe('500ms #', undefined, tooSlow);
@@ -183,7 +183,7 @@ describe('connect deadline', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, connectAfter: 499, respond: serve({ a: 'A' }), respondAfter: 1 });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.health$.pipe(map((h) => h.state)), '^ 600ms !').toBe('(dc) 495ms u', states);
       expectObservable(client.get('a')).toBe('500ms (x|)', { x: 'A' });
       scheduler.flush();

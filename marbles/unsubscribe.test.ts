@@ -20,7 +20,7 @@ describe('unsubscribing', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, respond: serve({ a: 'A', b: 'B' }), respondAfter: 1 });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.get('a'), '(^!)').toBe('');
       expectObservable(client.get('b'), '---^').toBe('----(x|)', { x: 'B' });
       scheduler.flush();
@@ -32,7 +32,7 @@ describe('unsubscribing', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, respond: serve({ a: 'A', b: 'B', c: 'C' }), respondAfter: 2 });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.get('a')).toBe('--(x|)', { x: 'A' });
       expectObservable(client.get('b'), '(^!)').toBe('');
       expectObservable(client.get('c')).toBe('--(x|)', { x: 'C' });
@@ -46,7 +46,7 @@ describe('unsubscribing', () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const replies = cold('-----a---b', chunks({ a: 'VALUE a 16 1\r\nA\r\nEND\r\n', b: 'VALUE b 16 1\r\nB\r\nEND\r\n' }));
       const fake = createFakeTransport({ scheduler, replies });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.get('a'), '^--!').toBe('---');
       expectObservable(client.get('b'), '-------^').toBe('---------(x|)', { x: 'B' });
       expectSubscriptions(replies.subscriptions).toBe('^');
@@ -59,7 +59,7 @@ describe('unsubscribing', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ cold, expectObservable }) => {
       const replies = cold('----r', chunks({ r: 'VALUE a 16 1\r\nA\r\nEND\r\nVALUE b 16 1\r\nB\r\nEND\r\nEND\r\n' }));
-      const client = new Client(SERVER, OPTIONS, createFakeTransport({ scheduler, replies }).transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => createFakeTransport({ scheduler, replies }).transport });
       expectObservable(client.get('a'), '^-!').toBe('--');
       expectObservable(client.get('b')).toBe('----(x|)', { x: 'B' });
       expectObservable(client.get('c', 'miss')).toBe('----(x|)', { x: 'miss' });
@@ -73,7 +73,7 @@ describe('losing the transport', () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const reset = new Error('read ECONNRESET');
       const replies = cold<Buffer>('-----#', undefined, reset);
-      const client = new Client(SERVER, OPTIONS, createFakeTransport({ scheduler, replies }).transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => createFakeTransport({ scheduler, replies }).transport });
       const lost = new MemcacheConnectionError(`connection to ${SERVER} failed: read ECONNRESET`);
       expectObservable(client.health$.pipe(map(health)), '^------!').toBe('(dcu)x', {
         d: 'down',
@@ -103,7 +103,7 @@ describe('losing the transport', () => {
         replies: (n) => (n === 0 ? cold<Buffer>('----#', undefined, new Error('read ECONNRESET')) : cold<Buffer>('-')),
         respond: (written, n) => (n === 1 ? serve({ a: 'A' })(written) : undefined),
       });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       expectObservable(client.get('a').pipe(retry(1))).toBe('----(x|)', { x: 'A' });
       scheduler.flush();
       expect(fake.writes.map((w) => [w.time, w.connection, w.data])).toEqual([
@@ -122,7 +122,7 @@ describe('losing the transport', () => {
         replies: (n) => (n === 0 ? first : cold<Buffer>('-')),
         respond: (written, n) => (n === 1 ? serve({ b: 'B' })(written) : undefined),
       });
-      const client = new Client(SERVER, OPTIONS, fake.transport);
+      const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       const closed = new MemcacheUnexpectedCloseError(`${SERVER} closed the connection`);
       expectObservable(client.health$.pipe(map(health)), '^---------!').toBe('(dcu)-x-(cu)', {
         d: 'down',

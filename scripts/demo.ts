@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     await bulkLoad(client, 5000);
     await many(client, 5000);
     await casAndCounters(client);
-    say(`\nstats: curr_items=${String((await client.stats())['curr_items'])}, version ${await client.version()}`);
+    say(`\nstats: curr_items=${String([...(await client.stats()).values()][0]?.['curr_items'])}, version ${[...(await client.version()).values()].join(', ')}`);
     await client.close();
     await healthTour(specs[1] ?? (specs[0] as string), owned[1]);
     await clusterTour(specs, owned);

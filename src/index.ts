@@ -2,10 +2,16 @@
  * rxmemcache: a reactive memcached client. Every command is a cold Observable that can also be awaited.
  * @packageDocumentation
  */
-export { Client, type StoreOptions, type NoreplyOption, type CasResult } from './client/client.js';
+export { Client } from './client/client.js';
+export { MemcacheClient, type CasResult, type CasMiss, type RawCommandOptions } from './client/memcache-client.js';
+export { Codec, type StoreOptions, type NoreplyOption } from './client/codec.js';
+export type { Executor, Load } from './executor/executor.js';
+export type { Call, Split } from './executor/call.js';
+export type { CommandInfo, CommandScope } from './commands/spec.js';
+export type { Sink } from './client/command.js';
 export { Command } from './client/command.js';
 export { commandChannel, type CommandTrace, type ClientEvent, type ClientMetrics } from './client/telemetry.js';
-export type { ClientOptions } from './client/options.js';
+export type { ClientOptions, OptionsFor } from './client/options.js';
 export { parseServerSpec, DEFAULT_PORT, type ServerSpec } from './client/server-spec.js';
 export type { ConnectionHealth } from './connection/health.js';
 export type { Endpoint, Transport, Writer } from './connection/transport.js';
@@ -41,7 +47,7 @@ export type { PythonValue, PythonSerdeOptions } from './serde/python.js';
 export type { JsonValue } from './serde/json.js';
 export type { Compressor, CompressedSerdeOptions } from './serde/compressed.js';
 export { HashClient } from './cluster/hash-client.js';
-export type { HashClientOptions, RoutedKey, ClusterRing } from './cluster/hash-client-core.js';
+export type { HashClientOptions, RoutedKey, ClusterRing } from './cluster/hash-client.js';
 export type { WeightedServer } from './cluster/membership.js';
 export type { MembershipEvent } from './cluster/server-list.js';
 export type { ServerHealth } from './cluster/server-health.js';

@@ -5,6 +5,12 @@ export interface Sink<T> {
   next(value: T): void;
   error(error: unknown): void;
   complete(): void;
+  /**
+   * Told, just before `error`, that the command failed before any of its bytes were written: the server
+   * cannot have acted on it, so even a write may be retried. Absent means nobody asks; not called means
+   * it may have been sent.
+   */
+  unsent?(): void;
 }
 
 /** Runs a command once into a sink; returns what cancels it. */

@@ -5,6 +5,8 @@ import type { Key } from '../protocol/keys.js';
 import { wirePrefix } from '../protocol/keys.js';
 import { Credentials } from '../secret.js';
 import type { Deserializer, Serde, Serializer } from '../serde/types.js';
+import type { DefaultValue } from '../serde/default.js';
+import type { Endpoint, Transport } from '../connection/transport.js';
 
 /**
  * Client options. Times are milliseconds.
@@ -82,7 +84,20 @@ export interface ClientOptions<V> {
   readonly backoff?: { readonly initial?: number; readonly max?: number };
   /** Clock and timers for deadlines; tests pass a TestScheduler. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Opens a server's transport (the byte stream under the protocol): for tests and custom transports.
+   * Default: a TCP, TLS or UNIX socket, as the server spec and `tls` say.
+   */
+  readonly connect?: (endpoint: Endpoint) => Transport;
 }
+
+/**
+ * A client's options argument: optional while the value type is the default serde's; otherwise it must
+ * name the serde (or pymemcache's deserializer function) that produces that type.
+ */
+export type OptionsFor<V, O> = [DefaultValue] extends [V]
+  ? [options?: O]
+  : [options: O & ({ readonly serde: Serde<V> } | { readonly deserializer: Deserializer<V> })];
 
 /** Options after defaults and validation. */
 export interface ResolvedOptions {

@@ -1,19 +1,59 @@
-import type { CasResult, NoreplyOption, StoreOptions } from '../client/client.js';
-import { map } from 'rxjs';
-import { Command } from '../client/command.js';
-import type { StatValue } from '../commands/readers.js';
+import { asyncScheduler, BehaviorSubject, filter, isObservable, map, merge, switchMap, type Observable, type Subscription } from 'rxjs';
+import { pickSerde } from '../client/client.js';
+import { Codec } from '../client/codec.js';
+import { MemcacheClient } from '../client/memcache-client.js';
+import type { ClientEvent, ClientMetrics } from '../client/telemetry.js';
+import { resolveOptions, type ClientOptions, type OptionsFor } from '../client/options.js';
+import { MemcacheClosedError, MemcacheIllegalInputError } from '../errors.js';
+import type { Executor } from '../executor/executor.js';
+import { LenientExecutor } from '../executor/lenient.js';
 import type { DefaultValue } from '../serde/default.js';
-import { HashClientCore } from './hash-client-core.js';
+import { resolvePoolOptions, type PoolOptions } from '../pool/pool-options.js';
+import type { Hasher } from './hasher.js';
+import { ketamaHasher } from './ketama.js';
+import { Membership, type WeightedServer } from './membership.js';
+import { rendezvousHasher } from './rendezvous.js';
+import { ringOf, type RingState } from './ring.js';
 import { split, type RoutedKey } from './routed-key.js';
-import type { Answered } from './router.js';
-import { isReadable, readable, readableCas, type Unreadable } from './unreadable.js';
+import { Router } from './router.js';
+import { clusterMetrics } from './cluster-metrics.js';
+import { followServers, type MembershipEvent } from './server-list.js';
+import type { ServerHealth } from './server-health.js';
+import type { ServerNode } from './server-node.js';
+
+export { split, type RoutedKey } from './routed-key.js';
+
+/** A snapshot of the ring, as `HashClient.ring$` emits it. */
+export interface ClusterRing {
+  /** Live servers (`host:port` or socket path), in configuration order. */
+  readonly servers: readonly string[];
+  /** The server a key routes to in this ring, or undefined when it is empty. */
+  nodeFor(key: RoutedKey): string | undefined;
+}
+
+/** HashClient options: every `Client` option (applied to each server) plus routing and lifecycle. */
+export interface HashClientOptions<V> extends ClientOptions<V>, PoolOptions {
+  /** `'rendezvous'` (default, pymemcache's RendezvousHash), `'ketama'` (libmemcached/twemproxy), or your own. */
+  readonly hasher?: 'rendezvous' | 'ketama' | Hasher;
+  /** Failed tries before a server is declared dead and leaves the ring. Default 2. */
+  readonly retryAttempts?: number;
+  /** How long a failing server's commands fail fast before it may be tried again (ms). Default 1000. */
+  readonly retryTimeout?: number;
+  /** How long a dead server stays out before it is probed (ms). Default 60000. */
+  readonly deadTimeout?: number;
+  /**
+   * Several pipelined connections per server: each server gets a `PooledClient`, sized by `maxPoolSize`,
+   * `poolIdleTimeout`, `acquireTimeout` and `maxWaiting`. Default false (one connection per server).
+   */
+  readonly usePooling?: boolean;
+}
 
 /**
- * Spreads keys over many memcached servers, with every command of `Client` (same names, same results).
- * Each key is routed by the ring (rendezvous hashing like pymemcache by default, or ketama like
- * libmemcached/twemproxy); the ring is derived from each server's health and follows membership.
- * Multi-key commands run on all involved servers in parallel. `stats`, `version`, `flushAll`,
- * `cacheMemlimit` go to every live server and resolve to a map by server name.
+ * Spreads keys over many memcached servers, with every command of `MemcacheClient` (the same names and
+ * results as `Client`). Each key is routed by the ring (rendezvous hashing like pymemcache by default,
+ * or ketama like libmemcached/twemproxy); the ring is derived from each server's health and follows
+ * membership. Batches run on all involved servers in parallel; `stats`, `version`, `flushAll`,
+ * `cacheMemlimit` and `rawCommand` go to every live server.
  *
  * @example
  * ```ts
@@ -22,174 +62,96 @@ import { isReadable, readable, readableCas, type Unreadable } from './unreadable
  * cluster.health$.subscribe((all) => console.log([...all].map(([name, h]) => `${name}: ${h.state}`)));
  * ```
  */
-export class HashClient<V = DefaultValue> extends HashClientCore<V> {
-  /** Stores the value on the key's server; true when stored. */
-  set(key: RoutedKey, value: V, options: StoreOptions = {}): Command<boolean> {
-    return this.route.one(key, (c, k) => c.set(k, value, options));
-  }
+export class HashClient<V = DefaultValue> extends MemcacheClient<V> {
+  readonly codec: Codec<V>;
+  readonly executor: Executor;
+  protected readonly members: Membership;
+  private state: RingState<ServerNode> | undefined;
+  private readonly subscriptions: Subscription[] = [];
+  private closing: Promise<void> | undefined;
+  /** The problem with the `servers` Observable that is still outstanding (cleared by a good list). */
+  private readonly listProblem = new BehaviorSubject<MembershipEvent | undefined>(undefined);
 
-  /** Stores only if absent. */
-  add(key: RoutedKey, value: V, options: StoreOptions = {}): Command<boolean> {
-    return this.route.one(key, (c, k) => c.add(k, value, options));
-  }
-
-  /** Stores only if present. */
-  replace(key: RoutedKey, value: V, options: StoreOptions = {}): Command<boolean> {
-    return this.route.one(key, (c, k) => c.replace(k, value, options));
-  }
-
-  /** Appends to the existing value. */
-  append(key: RoutedKey, value: V, options: StoreOptions = {}): Command<boolean> {
-    return this.route.one(key, (c, k) => c.append(k, value, options));
-  }
-
-  /** Prepends to the existing value. */
-  prepend(key: RoutedKey, value: V, options: StoreOptions = {}): Command<boolean> {
-    return this.route.one(key, (c, k) => c.prepend(k, value, options));
-  }
-
-  /** Check-and-set: true stored, false changed by someone else, null gone. */
-  cas(key: RoutedKey, value: V, cas: string | bigint, options: StoreOptions = {}): Command<boolean | null> {
-    return this.route.one(key, (c, k) => c.cas(k, value, cas, options));
-  }
-
-  /** The value, or `defaultValue` on a miss (and, with ignoreExc, when its server is unreachable). */
-  get(key: RoutedKey): Command<V | undefined>;
-  get<D>(key: RoutedKey, defaultValue: D): Command<V | D>;
-  get<D>(key: RoutedKey, defaultValue?: D): Command<V | D | undefined> {
-    const miss = (): D | undefined => defaultValue;
-    return this.route.one<V | D | undefined>(key, (c, k) => c.get(k, defaultValue).pipe(map((v) => readable(v, miss))), miss);
-  }
-
-  /** Fetch and touch. */
-  gat(key: RoutedKey, expire: number): Command<V | undefined>;
-  gat<D>(key: RoutedKey, expire: number, defaultValue: D): Command<V | D>;
-  gat<D>(key: RoutedKey, expire: number, defaultValue?: D): Command<V | D | undefined> {
-    const miss = (): D | undefined => defaultValue;
-    return this.route.one<V | D | undefined>(key, (c, k) => c.gat(k, expire, defaultValue).pipe(map((v) => readable(v, miss))), miss);
-  }
-
-  /** The value and its cas token, or the defaults. */
-  gets<D = undefined, C = undefined>(key: RoutedKey, defaultValue?: D, casDefault?: C): Command<CasResult<V | D, C>> {
-    const miss = (): CasResult<V | D, C> => ({ value: defaultValue as D, cas: casDefault as C });
-    return this.route.one(key, (c, k) => c.gets(k, defaultValue, casDefault).pipe(map((r) => readableCas(r, miss))), miss);
-  }
-
-  /** `gets` that also resets the expiry. */
-  gats<D = undefined, C = undefined>(key: RoutedKey, expire: number, defaultValue?: D, casDefault?: C): Command<CasResult<V | D, C>> {
-    const miss = (): CasResult<V | D, C> => ({ value: defaultValue as D, cas: casDefault as C });
-    return this.route.one(key, (c, k) => c.gats(k, expire, defaultValue, casDefault).pipe(map((r) => readableCas(r, miss))), miss);
-  }
-
-  /** The hits, keyed by the caller's keys; servers are asked in parallel. */
-  getMany<K extends RoutedKey>(keys: Iterable<K>): Command<Map<K, V>> {
-    return this.route.many([...keys], (c, ks) => c.getMany(ks), (answered) => remap(answered, isReadable<V>), true);
-  }
-
-  /** `getMany` with cas tokens. */
-  getsMany<K extends RoutedKey>(keys: Iterable<K>): Command<Map<K, CasResult<V, never>>> {
-    const read = (r: CasResult<V | Unreadable, never>): r is CasResult<V, never> => isReadable(r.value);
-    return this.route.many([...keys], (c, ks) => c.getsMany(ks), (answered) => remap(answered, read), true);
-  }
-
+  /** Every server's health, keyed by `host:port` (or socket path); emits on every change. */
+  readonly health$: Observable<ReadonlyMap<string, ServerHealth>>;
   /**
-   * Stores many values, in parallel per server; resolves to the keys not stored. Every value is
-   * serialized and checked before any server is sent anything: one bad value fails the whole command
-   * with `MemcacheIllegalInputError` and nothing is written.
+   * The ring: the servers in it (configuration order) and where each key goes. Derived from every
+   * server's health and the membership; emits only when the set of live servers changes.
    */
-  setMany<K extends RoutedKey>(values: Iterable<readonly [K, V]> | ReadonlyMap<K, V>, options: StoreOptions = {}): Command<K[]> {
-    const entries = new Map<K, V>([...values]);
-    return this.route.many(
-      [...entries.keys()],
-      // Each server reports its unstored keys by their stored form; report the caller's keys instead.
-      (c, stored, callers) => {
-        const back = new Map(stored.map((s, i) => [s, callers[i] as K]));
-        const batch = c.prepareSetMany(stored.map((s, i) => [s, entries.get(callers[i] as K) as V] as const), options);
-        return batch.pipe(map((failed) => failed.map((s) => back.get(s) as K)));
-      },
-      (answered) => answered.flatMap((a) => a.result),
-      false,
+  readonly ring$: Observable<ClusterRing>;
+  /**
+   * Every server's command outcomes and connection changes, merged (each event names its server), and
+   * problems with the `servers` Observable (`MembershipEvent`). A problem that is still outstanding (no
+   * good list since) is replayed to each new subscriber first.
+   */
+  readonly events$: Observable<ClientEvent | MembershipEvent>;
+  /** Per-server counters (see `Client.metrics$`), keyed by server name, after every event. */
+  readonly metrics$: Observable<ReadonlyMap<string, ClientMetrics>>;
+
+  constructor(servers: readonly WeightedServer[] | Observable<readonly WeightedServer[]>, ...[options = {}]: OptionsFor<V, HashClientOptions<V>>) {
+    super();
+    const resolved = resolveOptions(options);
+    // Bad pool options fail here, not when a server is first added.
+    if (options.usePooling === true) resolvePoolOptions(options, resolved.maxQueue);
+    this.codec = new Codec(resolved, pickSerde(options));
+    const router = new Router({
+      ring: () => this.state,
+      closed: () => (this.closing === undefined ? undefined : new MemcacheClosedError('the HashClient is closed')),
+      nodes: () => this.members.current,
+      close: () => this.shutDown(),
+    });
+    this.executor = resolved.ignoreExc ? new LenientExecutor(router) : router;
+    const lifecycle = {
+      retryAttempts: count(options.retryAttempts, 2, 'retryAttempts'),
+      retryTimeout: count(options.retryTimeout, 1000, 'retryTimeout'),
+      deadTimeout: count(options.deadTimeout, 60_000, 'deadTimeout'),
+      scheduler: options.scheduler ?? asyncScheduler,
+    };
+    // Calls are built here, with this client's codec; each server only runs them, and reports errors
+    // (misses for ignoreExc are decided here). The caller's `auth` object would print its password, so
+    // the members keep the redacting `Credentials` instead.
+    const { serializer: _serializer, deserializer: _deserializer, serde: _serde, ...shared } = options;
+    const auth = resolved.auth && { auth: resolved.auth };
+    this.members = new Membership({ ...shared, ignoreExc: false, ...auth }, lifecycle);
+    const rings = ringOf(this.members.members$, pickHasher(options.hasher));
+    this.health$ = this.members.health$;
+    const members$ = this.members.members$;
+    this.events$ = merge(
+      this.listProblem.pipe(filter((p): p is MembershipEvent => p !== undefined)),
+      members$.pipe(switchMap((nodes) => merge(...nodes.map((n) => n.client.events$)))),
     );
+    this.metrics$ = clusterMetrics(members$);
+    this.ring$ = rings.pipe(map((s) => ({ servers: s.live.map((n) => n.name), nodeFor: (key: RoutedKey) => s.ring.nodeFor(split(key)[0]) })));
+    this.subscriptions.push(rings.subscribe((s) => (this.state = s)));
+    if (isObservable(servers)) this.subscriptions.push(followServers(servers, this.members, (p) => this.listProblem.next(p)));
+    else this.members.apply(servers);
   }
 
-  /** Deletes the key on its server. */
-  delete(key: RoutedKey, options: NoreplyOption = {}): Command<boolean> {
-    return this.route.one(key, (c, k) => c.delete(k, options));
+  /** Drains every server's in-flight commands, stops probes and membership, and closes. Safe to call twice. */
+  private shutDown(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const s of this.subscriptions.splice(0)) s.unsubscribe();
+      this.listProblem.complete();
+      await this.members.close();
+    })();
+    return this.closing;
   }
 
-  /** Deletes many keys, in parallel per server. A share that was not carried out fails the command, ignoreExc or not. */
-  deleteMany<K extends RoutedKey>(keys: Iterable<K>, options: NoreplyOption = {}): Command<boolean> {
-    return this.route.many([...keys], (c, ks) => c.deleteMany(ks, options), () => true, false);
-  }
-
-  /** Adds to a counter on the key's server. */
-  incr(key: RoutedKey, delta: number | bigint, options: NoreplyOption = {}): Command<bigint | null> {
-    return this.route.one(key, (c, k) => c.incr(k, delta, options));
-  }
-
-  /** Subtracts from a counter on the key's server. */
-  decr(key: RoutedKey, delta: number | bigint, options: NoreplyOption = {}): Command<bigint | null> {
-    return this.route.one(key, (c, k) => c.decr(k, delta, options));
-  }
-
-  /** Resets the expiry of the key. */
-  touch(key: RoutedKey, expire = 0, options: NoreplyOption = {}): Command<boolean> {
-    return this.route.one(key, (c, k) => c.touch(k, expire, options));
-  }
-
-  /** Statistics of every live server, by server name. */
-  stats(...args: string[]): Command<Map<string, Record<string, StatValue>>> {
-    return this.route.everyServer((c) => c.stats(...args), true);
-  }
-
-  /** Sets every live server's memory limit. */
-  cacheMemlimit(megabytes: number): Command<Map<string, boolean>> {
-    return this.route.everyServer((c) => c.cacheMemlimit(megabytes), false);
-  }
-
-  /** Every live server's version, by server name. */
-  version(): Command<Map<string, string>> {
-    return this.route.everyServer((c) => c.version(), false);
-  }
-
-  /** Flushes every live server. */
-  flushAll(delay = 0, options: NoreplyOption = {}): Command<Map<string, boolean>> {
-    return this.route.everyServer((c) => c.flushAll(delay, options), false);
-  }
-
-  /** Closes every live server's connection after what is in flight; the next commands reconnect. */
-  quit(): Command<void> {
-    return new Command<void>((sink) =>
-      this.route.everyServer((c) => c.quit(), false).subscribe({ next: () => sink.next(), error: (e: unknown) => sink.error(e), complete: () => sink.complete() }),
-    );
-  }
-
-  /** Asks every live server to shut down (needs `memcached -A`). */
-  shutdown(graceful = false): Command<void> {
-    return new Command<void>((sink) =>
-      this.route.everyServer((c) => c.shutdown(graceful), false).subscribe({ next: () => sink.next(), error: (e: unknown) => sink.error(e), complete: () => sink.complete() }),
-    );
-  }
-
-  /** A raw command line sent to the server that owns `key`. */
-  rawCommand(key: RoutedKey, command: string | Uint8Array, endTokens: string | Uint8Array = '\r\n'): Command<Buffer> {
-    return this.route.one(key, (c) => c.rawCommand(command, endTokens));
+  /** The server a key routes to now (`host:port` or socket path), or undefined with no live server. */
+  serverFor(key: RoutedKey): string | undefined {
+    return this.state?.ring.nodeFor(split(key)[0]);
   }
 }
 
-/**
- * Maps each server's results (keyed by stored keys) back to the caller's keys (plain or routed pairs),
- * leaving out items that could not be read (under ignoreExc they are misses).
- */
-function remap<K extends RoutedKey, X, T extends X>(answered: Answered<K, Map<unknown, X>>, read: (value: X) => value is T): Map<K, T> {
-  const out = new Map<K, T>();
-  for (const { keys, result } of answered) {
-    for (const key of keys) {
-      const stored = split(key)[1];
-      if (!result.has(stored)) continue;
-      const value = result.get(stored) as X;
-      if (read(value)) out.set(key, value);
-    }
-  }
-  return out;
+function pickHasher(hasher: HashClientOptions<unknown>['hasher']): Hasher {
+  if (hasher === undefined || hasher === 'rendezvous') return rendezvousHasher();
+  if (hasher === 'ketama') return ketamaHasher();
+  if (typeof hasher === 'function') return hasher;
+  throw new MemcacheIllegalInputError(`unknown hasher ${String(hasher)}: use 'rendezvous', 'ketama' or a function`);
+}
+
+function count(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0) throw new MemcacheIllegalInputError(`${name} must be a non-negative number, got ${String(value)}`);
+  return value;
 }

@@ -1,7 +1,6 @@
 import { BehaviorSubject, combineLatest, map, of, switchMap, type Observable } from 'rxjs';
 import { MemcacheIllegalInputError } from '../errors.js';
 import { endpointLabel, parseServerSpec, type ServerSpec } from '../client/server-spec.js';
-import type { Endpoint, Transport } from '../connection/transport.js';
 import type { ServerHealth } from './server-health.js';
 import { ServerNode, type LifecycleSettings, type NodeClientOptions } from './server-node.js';
 
@@ -13,20 +12,19 @@ export type WeightedServer = ServerSpec | { readonly server: ServerSpec; readonl
  * disappeared (their health goes to `removed`, their connections drain); unchanged servers keep their
  * node, connection and health.
  */
-export class Membership<V> {
-  private readonly nodes = new Map<string, ServerNode<V>>();
-  private readonly subject = new BehaviorSubject<ReadonlyArray<ServerNode<V>>>([]);
+export class Membership {
+  private readonly nodes = new Map<string, ServerNode>();
+  private readonly subject = new BehaviorSubject<ReadonlyArray<ServerNode>>([]);
   /** The members, plus servers on their way out until they have reported `removed`. */
-  private readonly reporting = new BehaviorSubject<ReadonlyArray<ServerNode<V>>>([]);
+  private readonly reporting = new BehaviorSubject<ReadonlyArray<ServerNode>>([]);
   /** The current nodes in configuration order. */
-  readonly members$: Observable<ReadonlyArray<ServerNode<V>>> = this.subject.asObservable();
+  readonly members$: Observable<ReadonlyArray<ServerNode>> = this.subject.asObservable();
   /** Every member's health, keyed by server name; a server that leaves shows `removed` once, then goes. */
   readonly health$: Observable<ReadonlyMap<string, ServerHealth>>;
 
   constructor(
-    private readonly options: NodeClientOptions<V>,
+    private readonly options: NodeClientOptions,
     private readonly lifecycle: LifecycleSettings,
-    private readonly connect?: (endpoint: Endpoint) => Transport,
   ) {
     this.health$ = this.reporting.pipe(
       switchMap((nodes) =>
@@ -36,7 +34,7 @@ export class Membership<V> {
     );
   }
 
-  get current(): ReadonlyArray<ServerNode<V>> {
+  get current(): ReadonlyArray<ServerNode> {
     return this.subject.getValue();
   }
 
@@ -48,8 +46,8 @@ export class Membership<V> {
   /** Validates the whole list first, so a bad entry changes nothing. */
   apply(list: readonly WeightedServer[]): void {
     const wanted = list.map(normalize);
-    const next: Array<ServerNode<V>> = [];
-    const replaced: Array<ServerNode<V>> = [];
+    const next: Array<ServerNode> = [];
+    const replaced: Array<ServerNode> = [];
     const named = new Set<string>();
     for (const { spec, weight, name } of wanted) {
       // A server listed twice is one server (pymemcache ignores duplicate nodes too).
@@ -59,13 +57,13 @@ export class Membership<V> {
       if (existing !== undefined && existing.ringNode.weight === weight) next.push(existing);
       else {
         if (existing !== undefined) replaced.push(existing);
-        const node = new ServerNode<V>(spec, weight, this.options, this.lifecycle, this.connect);
+        const node = new ServerNode(spec, weight, this.options, this.lifecycle);
         this.nodes.set(name, node);
         next.push(node);
       }
     }
     const keep = new Set(next);
-    const gone: Array<ServerNode<V>> = [];
+    const gone: Array<ServerNode> = [];
     for (const [name, node] of this.nodes) {
       if (keep.has(node)) continue;
       this.nodes.delete(name);
@@ -89,7 +87,7 @@ export class Membership<V> {
    * `removed` before the list changed would show the ring a state that was never configured (without
    * it, and without its replacement). Health still shows each departed server as `removed` once.
    */
-  private publish(next: Array<ServerNode<V>>, gone: Array<ServerNode<V>>, replaced: Array<ServerNode<V>>): Array<Promise<void>> {
+  private publish(next: Array<ServerNode>, gone: Array<ServerNode>, replaced: Array<ServerNode>): Array<Promise<void>> {
     this.reporting.next([...next, ...gone]);
     this.subject.next(next);
     const removals = [...gone, ...replaced].map((node) => node.remove());

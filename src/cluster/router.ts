@@ -1,172 +1,162 @@
-import type { Observable, Subscription } from 'rxjs';
-import type { Client } from '../client/client.js';
-import { Command, type Sink } from '../client/command.js';
-import { MemcacheClosedError, MemcacheClusterError, MemcacheError, MemcacheIllegalInputError, MemcacheNoServersError } from '../errors.js';
-import { wireKey, type Key } from '../protocol/keys.js';
+import { Observable, type TeardownLogic } from 'rxjs';
+import type { Sink } from '../client/command.js';
+import { MemcacheClusterError, MemcacheNoServersError, type MemcacheClosedError, type MemcacheError } from '../errors.js';
+import type { Call } from '../executor/call.js';
+import type { Executor, Load } from '../executor/executor.js';
 import { fanOut, type Share } from './fan-out.js';
 import type { RingState } from './ring.js';
 import { split, type RoutedKey } from './routed-key.js';
 import type { ServerNode } from './server-node.js';
 
 /** What routing needs from its HashClient. */
-export interface RouterSettings<V> {
-  /** Reads turn failures into misses (writes still fail). */
-  readonly ignoreExc: boolean;
-  readonly keyRules: { readonly prefix: string; readonly allowUnicodeKeys: boolean };
+export interface RouterSettings {
   /** The current ring (undefined before the first). */
-  readonly ring: () => RingState<ServerNode<V>> | undefined;
+  readonly ring: () => RingState<ServerNode> | undefined;
   /** The error every new command fails with once the client is closed, else undefined. */
   readonly closed: () => MemcacheClosedError | undefined;
+  /** Every current server, for load, quit and close. */
+  readonly nodes: () => readonly ServerNode[];
+  readonly close: () => Promise<void>;
 }
 
-/** One server's answer to its share of a multi-key command. */
-export type Answered<K, R> = ReadonlyArray<{ readonly keys: readonly K[]; readonly result: R }>;
-
 /**
- * Runs HashClient commands: each key on the server the ring names when the command is subscribed,
- * multi-key commands split by server and run in parallel, per-server commands on every live server.
- * Every outcome feeds the server's health. With `ignoreExc`, only reads become misses: a write that was
- * not carried out always fails, so the caller never believes in a write that did not happen.
+ * The cluster as an executor: each key's call runs on the server the ring names when it is subscribed,
+ * a batch is split by server and its parts run in parallel, a `server` call runs on every live server.
+ * Every outcome feeds the server's health. A batch whose parts partly failed fails with one
+ * `MemcacheClusterError` naming the failed keys and carrying what the healthy servers answered.
  */
-export class Router<V> {
-  constructor(private readonly settings: RouterSettings<V>) {}
+export class Router implements Executor {
+  constructor(private readonly settings: RouterSettings) {}
 
-  /** A single-key command; `miss` (reads only) is what it resolves to under ignoreExc when it fails. */
-  one<T>(key: RoutedKey, call: (client: Client<V>, key: Key) => Observable<T>, miss?: () => T): Command<T> {
-    return new Command<T>((sink) => {
-      const target = this.settings.closed() ?? this.target(key);
-      if (target instanceof MemcacheError) {
-        if (miss !== undefined && this.lenient(target)) settle(sink, miss());
-        else sink.error(target);
-        return undefined;
-      }
-      return this.watch(target.node, call(target.node.client, target.key), sink, miss);
+  get load(): Load {
+    let queued = 0;
+    let inFlight = 0;
+    for (const node of this.settings.nodes()) {
+      const load = node.executor.load;
+      queued += load.queued;
+      inFlight += load.inFlight;
+    }
+    return { queued, inFlight };
+  }
+
+  execute<T>(call: Call<T>, sink: Sink<T>): TeardownLogic {
+    if (call.info.scope === 'keys' && call.split !== undefined) return this.many(call, call.split, sink);
+    const target = this.settings.closed() ?? this.target(call.keys[0] as RoutedKey);
+    if (target instanceof Error) {
+      sink.unsent?.();
+      sink.error(target);
+      return undefined;
+    }
+    return this.watch(target, (s) => target.executor.execute(call, s), sink);
+  }
+
+  broadcast<T>(call: Call<T>, sink: Sink<Map<string, T>>): TeardownLogic {
+    const closed = this.settings.closed();
+    const key = call.keys[0];
+    const target = key === undefined ? undefined : this.target(key);
+    if (closed !== undefined || target instanceof Error) {
+      sink.error(closed ?? target);
+      return undefined;
+    }
+    const live = target !== undefined ? [target] : (this.settings.ring()?.live ?? []);
+    if (live.length === 0) {
+      sink.error(new MemcacheNoServersError('no live memcached server'));
+      return undefined;
+    }
+    const refused: Array<{ keys: string[]; error: unknown }> = [];
+    const work: Array<Share<string, T>> = [];
+    for (const node of live) {
+      const error = node.refusal();
+      if (error !== undefined) refused.push({ keys: [node.name], error });
+      else work.push({ keys: [node.name], run: () => this.observe(node, (s) => node.executor.execute(call, s)) });
+    }
+    return fanOut(work, refused).subscribe({
+      next: ({ answered, failed }) => {
+        const out = new Map(answered.map((a) => [a.keys[0] as string, a.result]));
+        if (failed.length === 0) settle(sink, out);
+        else sink.error(new MemcacheClusterError(`${failed.length} server(s) failed`, failed.flatMap((f) => f.keys), out, { cause: failed[0]?.error }));
+      },
+      error: (error: unknown) => sink.error(error),
     });
   }
 
-  /**
-   * A multi-key command: keys grouped by server, every share built (so checked) before any runs, shares
-   * run in parallel, results folded. Failed shares make one `MemcacheClusterError` naming their keys and
-   * carrying what the healthy servers answered; for reads under ignoreExc they are misses instead.
-   */
-  many<K extends RoutedKey, R, T>(
-    keys: readonly K[],
-    call: (client: Client<V>, keys: Key[], callerKeys: readonly K[]) => Observable<R>,
-    fold: (answered: Answered<K, R>) => T,
-    read: boolean,
-  ): Command<T> {
-    return new Command<T>((sink) => {
-      const closed = this.settings.closed();
-      const grouped = closed ?? this.group(keys);
-      if (grouped instanceof MemcacheError) {
-        sink.error(grouped);
-        return undefined;
-      }
-      let work: Array<Share<K, R>>;
-      try {
-        work = [...grouped.shares].map(([node, ks]) => {
-          const inner = call(node.client, ks.map((k) => split(k)[1]), ks);
-          return { keys: ks, run: () => new Command<R>((s) => this.watch(node, inner, s)) };
-        });
-      } catch (error) {
-        sink.error(error);
-        return undefined;
-      }
-      // fanOut emits exactly once; the command settles there, so no complete can follow an error.
-      return fanOut(work, grouped.unroutable).subscribe({
-        next: ({ answered, failed }) => {
-          const result = fold(answered);
-          if (failed.length === 0 || (read && this.settings.ignoreExc)) settle(sink, result);
-          else {
-            const failedKeys = failed.flatMap((f) => f.keys);
-            sink.error(new MemcacheClusterError(`${failedKeys.length} key(s) on failed servers`, failedKeys, result, { cause: failed[0]?.error }));
-          }
-        },
-        error: (error: unknown) => sink.error(error),
-      });
-    });
+  quit(): Promise<void> {
+    return Promise.all(this.settings.nodes().map((n) => n.executor.quit())).then(() => undefined);
   }
 
-  /** A command for every live server, resolved as a map by server name. */
-  everyServer<R>(call: (client: Client<V>) => Observable<R>, read: boolean): Command<Map<string, R>> {
-    return new Command<Map<string, R>>((sink) => {
-      const lenient = read && this.settings.ignoreExc;
-      const closed = this.settings.closed();
-      const live = this.settings.ring()?.live ?? [];
-      if (closed !== undefined || live.length === 0) {
-        if (closed === undefined && lenient) settle(sink, new Map());
-        else sink.error(closed ?? new MemcacheNoServersError('no live memcached server'));
-        return undefined;
-      }
-      const refused: Array<{ keys: string[]; error: unknown }> = [];
-      const work: Array<Share<string, R>> = [];
-      for (const node of live) {
-        const error = node.refusal();
-        if (error !== undefined) refused.push({ keys: [node.name], error });
-        else work.push({ keys: [node.name], run: () => new Command<R>((s) => this.watch(node, call(node.client), s)) });
-      }
-      return fanOut(work, refused).subscribe({
-        next: ({ answered, failed }) => {
-          const out = new Map(answered.map((a) => [a.keys[0] as string, a.result]));
-          if (failed.length === 0 || lenient) settle(sink, out);
-          else sink.error(new MemcacheClusterError(`${failed.length} server(s) failed`, failed.flatMap((f) => f.keys), out, { cause: failed[0]?.error }));
-        },
-        error: (error: unknown) => sink.error(error),
-      });
-    });
+  close(): Promise<void> {
+    return this.settings.close();
   }
 
-  /** Keys by server, in one pass; keys with no server to go to are kept apart with the reason. */
-  private group<K extends RoutedKey>(keys: readonly K[]): { shares: Map<ServerNode<V>, K[]>; unroutable: Array<{ keys: K[]; error: unknown }> } | MemcacheIllegalInputError {
-    const shares = new Map<ServerNode<V>, K[]>();
-    const unroutable: Array<{ keys: K[]; error: unknown }> = [];
-    for (const key of keys) {
+  destroy(error?: MemcacheError): void {
+    for (const node of this.settings.nodes()) node.executor.destroy(error);
+    void this.settings.close();
+  }
+
+  /** A batch: keys grouped by server in one pass, every part built before any runs, parts in parallel. */
+  private many<T>(call: Call<T>, parts: NonNullable<Call<T>['split']>, sink: Sink<T>): TeardownLogic {
+    const closed = this.settings.closed();
+    if (closed !== undefined) {
+      sink.error(closed);
+      return undefined;
+    }
+    const shares = new Map<ServerNode, number[]>();
+    const unroutable: Array<{ keys: RoutedKey[]; error: unknown }> = [];
+    call.keys.forEach((key, index) => {
       const target = this.target(key);
-      if (target instanceof MemcacheIllegalInputError) return target;
-      if (target instanceof MemcacheError) unroutable.push({ keys: [key], error: target });
+      if (target instanceof Error) unroutable.push({ keys: [key], error: target });
       else {
         // Appending in place: copying the share per key made 100,000 keys take 30 s.
-        const share = shares.get(target.node);
-        if (share === undefined) shares.set(target.node, [key]);
-        else share.push(key);
+        const share = shares.get(target);
+        if (share === undefined) shares.set(target, [index]);
+        else share.push(index);
       }
-    }
-    return { shares, unroutable };
+    });
+    const work = [...shares].map(([node, indexes]): Share<RoutedKey, T> => {
+      const part = parts.part(indexes);
+      return { keys: part.keys, run: () => this.observe(node, (s) => node.executor.execute(part, s)) };
+    });
+    // fanOut emits exactly once; the command settles there, so no complete can follow an error.
+    return fanOut(work, unroutable).subscribe({
+      next: ({ answered, failed }) => {
+        const result = parts.join(answered.map((a) => a.result));
+        if (failed.length === 0) settle(sink, result);
+        else {
+          const failedKeys = failed.flatMap((f) => f.keys);
+          sink.error(new MemcacheClusterError(`${failedKeys.length} key(s) on failed servers`, failedKeys, result, { cause: failed[0]?.error }));
+        }
+      },
+      error: (error: unknown) => sink.error(error),
+    });
   }
 
-  private target(key: RoutedKey): { node: ServerNode<V>; key: Key } | MemcacheError {
-    const [routing, stored] = split(key);
-    try {
-      wireKey(stored, this.settings.keyRules);
-    } catch (error) {
-      return error as MemcacheError;
-    }
+  /** The server a key routes to now, or why there is none it may be sent to. */
+  private target(key: RoutedKey): ServerNode | MemcacheError {
     const state = this.settings.ring();
-    const name = state?.ring.nodeFor(routing);
+    const name = state?.ring.nodeFor(split(key)[0]);
     const node = name === undefined ? undefined : state?.byName.get(name);
     if (node === undefined) return new MemcacheNoServersError('no live memcached server to route to');
-    return node.refusal() ?? { node, key: stored };
+    return node.refusal() ?? node;
   }
 
-  /** Runs a server's command into a sink, reporting success or failure to the server's health. */
-  private watch<T>(node: ServerNode<V>, inner: Observable<T>, sink: Sink<T>, miss?: () => T): Subscription {
-    return inner.subscribe({
+  private observe<T>(node: ServerNode, start: (sink: Sink<T>) => TeardownLogic): Observable<T> {
+    return new Observable<T>((subscriber) => this.watch(node, start, subscriber));
+  }
+
+  /** Runs a server's call into a sink, reporting success or failure to the server's health. */
+  private watch<T>(node: ServerNode, start: (sink: Sink<T>) => TeardownLogic, sink: Sink<T>): TeardownLogic {
+    return start({
       next: (value) => {
         node.succeeded();
         sink.next(value);
       },
       error: (error: unknown) => {
         node.failed(error);
-        if (miss !== undefined && this.lenient(error)) settle(sink, miss());
-        else sink.error(error);
+        sink.error(error);
       },
       complete: () => sink.complete(),
+      unsent: () => sink.unsent?.(),
     });
-  }
-
-  /** Whether ignoreExc turns this failure of a read into a miss: never for bad input or a closed client. */
-  private lenient(error: unknown): boolean {
-    return this.settings.ignoreExc && !(error instanceof MemcacheIllegalInputError) && !(error instanceof MemcacheClosedError);
   }
 }
 

@@ -12,12 +12,12 @@ import { PooledClient } from '../pool/pooled-client.js';
 import type { PoolOptions } from '../pool/pool-options.js';
 import { endpointLabel, parseServerSpec, type ServerSpec } from '../client/server-spec.js';
 import type { ConnectionHealth } from '../connection/health.js';
-import type { Transport, Endpoint } from '../connection/transport.js';
+import type { Executor } from '../executor/executor.js';
 import type { RingNode } from './hasher.js';
 import type { ServerHealth } from './server-health.js';
 
 /** What each server's client is built from: `Client` options, and the pool's when `usePooling` is on. */
-export type NodeClientOptions<V> = ClientOptions<V> & PoolOptions & { readonly usePooling?: boolean };
+export type NodeClientOptions = ClientOptions<unknown> & PoolOptions & { readonly usePooling?: boolean };
 
 /** pymemcache's lifecycle knobs, in milliseconds. */
 export interface LifecycleSettings {
@@ -41,10 +41,11 @@ export function isConnectivityFailure(error: unknown): error is MemcacheError {
  * their outcome here; failures within one `retryTimeout` window count as one incident, so a hundred
  * commands lost with one connection are one failed attempt, not a hundred.
  */
-export class ServerNode<V> {
+export class ServerNode {
   readonly name: string;
   readonly ringNode: RingNode;
-  readonly client: Client<V>;
+  /** The server's client; its calls arrive already built by the HashClient. */
+  readonly client: Client<unknown>;
   private readonly subject: BehaviorSubject<ServerHealth>;
   /** This server's health, replayed to late subscribers; completes once removed. */
   readonly health$: Observable<ServerHealth>;
@@ -56,19 +57,22 @@ export class ServerNode<V> {
   constructor(
     spec: ServerSpec,
     weight: number,
-    options: NodeClientOptions<V>,
+    options: NodeClientOptions,
     private readonly lifecycle: LifecycleSettings,
-    connect?: (endpoint: Endpoint) => Transport,
   ) {
     const endpoint = parseServerSpec(spec);
     this.name = endpointLabel(endpoint);
     const tcp = endpoint.kind === 'tcp';
     this.ringNode = { name: this.name, host: tcp ? endpoint.host : endpoint.path, port: tcp ? endpoint.port : undefined, weight };
-    const transport = connect?.(endpoint);
-    this.client = options.usePooling === true ? new PooledClient<V>(spec, options, transport) : new Client<V>(spec, options, transport);
+    this.client = options.usePooling === true ? new PooledClient<unknown>(spec, options) : new Client<unknown>(spec, options);
     this.subject = new BehaviorSubject<ServerHealth>({ state: 'up', since: lifecycle.scheduler.now() });
     this.health$ = this.subject.asObservable();
     this.watching = this.client.health$.subscribe((h) => (this.connection = h.state));
+  }
+
+  /** What runs this server's calls. */
+  get executor(): Executor {
+    return this.client.executor;
   }
 
   get health(): ServerHealth {

@@ -36,6 +36,8 @@ export interface Entry {
   state: 'queued' | 'written' | 'detached' | 'expired' | 'cancelled' | 'done';
   /** When it was written (scheduler clock). */
   writtenAt: number;
+  /** Whether its bytes were handed to the socket: from then on the server may have acted on it. */
+  written: boolean;
   /** How many chunks the connection had received when it was written: none since means silence. */
   mark: number;
   /** Called once the reply is complete (or, for noreply, once written). */
@@ -152,6 +154,7 @@ export class CommandQueue {
       afterNoreply = entry.reader === undefined;
       for (const part of entry.parts) batch.parts.push(part);
       entry.writtenAt = now;
+      entry.written = true;
       entry.mark = received;
       if (afterNoreply) {
         entry.state = 'done';
@@ -308,6 +311,7 @@ export class CommandQueue {
       deadline,
       state: 'detached',
       writtenAt: now,
+      written: true,
       mark: received,
       settle: () => undefined,
       fail: () => undefined,

@@ -96,7 +96,7 @@ export class Connection implements Lane {
     deadline?: number,
   ): Entry {
     const now = this.settings.scheduler.now();
-    const entry: Entry = { parts, reader, size: wireSize(parts), deadline: deadline ?? now + this.settings.timeout, state: 'queued', writtenAt: 0, mark: 0, settle, fail };
+    const entry: Entry = { parts, reader, size: wireSize(parts), deadline: deadline ?? now + this.settings.timeout, state: 'queued', writtenAt: 0, written: false, mark: 0, settle, fail };
     const refusal = this.refusal(now, entry.size);
     if (refusal !== undefined) {
       entry.state = 'done';
@@ -122,6 +122,11 @@ export class Connection implements Lane {
       return new MemcacheQueueFullError(`${this.queue.queuedBytes} bytes already wait for ${label} (maxQueueBytes ${maxQueueBytes})`);
     }
     return this.link === undefined ? this.gate.refusal(now) : undefined;
+  }
+
+  /** Whether the command's bytes went to a socket (so the server may have acted on it). */
+  written(entry: Entry): boolean {
+    return entry.written;
   }
 
   /** The subscriber is gone: drop the command if unwritten, otherwise read and discard its reply. */

@@ -30,6 +30,7 @@ export function handshakeEntry(
     deadline,
     state: 'queued',
     writtenAt: 0,
+    written: false,
     mark: 0,
     settle: () => {
       try {

@@ -22,6 +22,8 @@ export interface Lane {
     fail: (error: MemcacheError) => void,
     deadline?: number,
   ): LaneTicket;
+  /** Whether the command was written to a socket: only then may the server have acted on it. */
+  written(ticket: LaneTicket): boolean;
   /** The subscriber is gone: drop the command if unwritten, otherwise read and discard its reply. */
   cancel(ticket: LaneTicket): void;
   /** Lets what was submitted finish, then closes. Safe to call twice. */

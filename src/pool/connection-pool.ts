@@ -78,6 +78,11 @@ export class ConnectionPool implements Lane {
     return waiter;
   }
 
+  /** Whether the command was written by the connection it was sent to. */
+  written(ticket: LaneTicket): boolean {
+    return asWaiter(ticket).wasWritten?.() ?? false;
+  }
+
   /** A waiting command leaves and is never sent; a sent one is cancelled on its connection. */
   cancel(ticket: LaneTicket): void {
     const waiter = asWaiter(ticket);
@@ -148,6 +153,7 @@ export class ConnectionPool implements Lane {
       waiter.deadline,
     );
     waiter.cancelSent = () => connection.cancel(entry);
+    waiter.wasWritten = () => connection.written(entry);
     this.publish();
   }
 

@@ -1,10 +1,9 @@
 import { BehaviorSubject, defer, type Observable } from 'rxjs';
 import { Client } from '../client/client.js';
-import type { ClientOptions } from '../client/options.js';
+import type { ClientOptions, OptionsFor } from '../client/options.js';
 import type { ServerSpec } from '../client/server-spec.js';
 import type { ConnectionSettings } from '../connection/connection-settings.js';
 import type { Lane } from '../connection/lane.js';
-import type { Transport } from '../connection/transport.js';
 import type { DefaultValue } from '../serde/default.js';
 import { ConnectionPool } from './connection-pool.js';
 import { resolvePoolOptions, type PoolOptions, type PoolStats, type ResolvedPoolOptions } from './pool-options.js';
@@ -33,8 +32,8 @@ export class PooledClient<V = DefaultValue> extends Client<V> {
   private readonly poolSubject = new BehaviorSubject<PoolStats>({ size: 0, busy: 0, waiting: 0 });
   private currentPool: ConnectionPool | undefined;
 
-  constructor(server: ServerSpec, options: PooledClientOptions<V> = {}, transport?: Transport) {
-    super(server, options, transport);
+  constructor(server: ServerSpec, ...[options = {}]: OptionsFor<V, PooledClientOptions<V>>) {
+    super(server, ...([options] as OptionsFor<V, ClientOptions<V>>));
     this.poolOptions = resolvePoolOptions(options, this.opts.maxQueue);
     // Counts are pushed only while observed; a new subscriber first gets them fresh.
     this.pool$ = defer(() => {

@@ -23,6 +23,8 @@ export interface Waiter {
   state: 'waiting' | 'sent' | 'gone';
   /** Once sent: the connection's own handle, and how to cancel it there. */
   cancelSent?: () => void;
+  /** Once sent: whether its connection wrote it. */
+  wasWritten?: () => boolean;
 }
 
 /**

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Client, HashClient, MemcacheIllegalInputError, MemcachePoolTimeoutError, MemcacheTimeoutError } from '../../src/index.js';
 import { isConnectivityFailure } from '../../src/cluster/server-node.js';
 import { startMemcached, type MemcachedServer } from '../support/memcached.js';
+import { only } from '../support/only.js';
 
 // HashClient with usePooling: every server gets a PooledClient of up to maxPoolSize connections.
 let servers: MemcachedServer[] = [];
@@ -16,7 +17,7 @@ afterEach(async () => {
 const connectionsOn = async (server: MemcachedServer): Promise<number> => {
   const observer = new Client(server.spec);
   try {
-    return Number((await observer.stats())['curr_connections']);
+    return Number(only(await observer.stats())['curr_connections']);
   } finally {
     await observer.close();
   }

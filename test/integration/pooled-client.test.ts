@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Client, MemcacheConnectionError, PooledClient, type PoolStats } from '../../src/index.js';
 import { fault } from '../support/fault-proxy.js';
 import { faultSuite } from '../support/fault-suite.js';
+import { only } from '../support/only.js';
 
 // PooledClient against a real memcached: many concurrent commands over a few pipelined connections,
 // and one of those connections reset under load (through the fault proxy).
@@ -27,7 +28,7 @@ async function watchPool<T>(pool: PooledClient, work: () => Promise<T>): Promise
 describe('PooledClient on a real memcached', () => {
   it(`${COUNT} concurrent sets, then ${COUNT} concurrent gets over a pool of 4 all settle with their own values`, async () => {
     const observer = new Client(suite.memcached.spec);
-    const connectionsNow = async (): Promise<number> => Number((await observer.stats())['curr_connections']);
+    const connectionsNow = async (): Promise<number> => Number(only(await observer.stats())['curr_connections']);
     const before = await connectionsNow();
     const pool = new PooledClient(suite.memcached.spec, { maxPoolSize: 4, maxPipeline: MAX_PIPELINE, timeout: 10_000 });
     client = pool;

@@ -1,0 +1,57 @@
+import type { CommandInfo } from '../commands/spec.js';
+import type { RoutedKey } from '../cluster/routed-key.js';
+import type { ReplyReader, Request } from '../protocol/request.js';
+
+/**
+ * A command ready to run: built by a client's surface (keys validated, values serialized, so bad input
+ * has already failed), and run by an executor. An executor needs nothing else to send it to one server,
+ * split it across servers, retry it, or turn its failure into a miss.
+ */
+export interface Call<T> {
+  readonly info: CommandInfo;
+  /**
+   * The caller's keys, for routing: the one key (`key` scope), every key (`keys`), or for `server`
+   * scope none (every server) or one key that narrows it to that key's server.
+   */
+  readonly keys: readonly RoutedKey[];
+  /** What one server is sent, its reply read straight into the result. */
+  readonly request: Request<T>;
+  /** Reads: the result when nothing could be read (`ignoreExc`, and a fallback's cue to ask the next client). */
+  readonly miss?: () => T;
+  /** Whether a result is a miss (FallbackClient asks the next client then). */
+  readonly missed?: (result: T) => boolean;
+  /** The result when the server closes the connection instead of answering (`shutdown` succeeded). */
+  readonly hangUp?: T;
+  /** `keys` scope: the same command for some of its keys, and how the parts' results join into one. */
+  readonly split?: Split<T>;
+}
+
+/** How a multi-key call runs as parts, one per server. */
+export interface Split<T> {
+  /** The call for the keys at these indexes of `Call.keys` (already checked: it cannot throw). */
+  part(indexes: readonly number[]): Call<T>;
+  /** One result from the parts' results, in any order. */
+  join(parts: readonly T[]): T;
+  /** Reads: the indexes of the keys a result has no hit for (a fallback asks the next client for those). */
+  missing?(result: T): number[];
+}
+
+/**
+ * A request whose reply is read as `R`, read on as `T`: the wire form is defined once per command, and
+ * each client decides what the caller sees (decoded values, caller keys).
+ */
+export function mapRequest<R, T>(request: Request<R>, finish: (reply: R) => T): Request<T> {
+  const make = request.reader;
+  return {
+    name: request.name,
+    parts: request.parts,
+    ...(request.keys === undefined ? {} : { keys: request.keys }),
+    reader: make === undefined ? undefined : () => mapReader(make(), finish),
+    // A noreply request settles once written, with the value its reply would have had.
+    ...(make === undefined ? { noreplyValue: finish(request.noreplyValue as R) } : {}),
+  };
+}
+
+function mapReader<R, T>(reader: ReplyReader<R>, finish: (reply: R) => T): ReplyReader<T> {
+  return { read: (frame) => reader.read(frame), result: () => finish(reader.result()) };
+}

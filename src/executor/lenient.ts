@@ -1,0 +1,62 @@
+import type { TeardownLogic } from 'rxjs';
+import type { Sink } from '../client/command.js';
+import { MemcacheClosedError, MemcacheClusterError, MemcacheIllegalInputError, type MemcacheError } from '../errors.js';
+import type { Call } from './call.js';
+import type { Executor, Load } from './executor.js';
+
+/**
+ * `ignoreExc`: a read that fails resolves as its miss (for a batch or every-server read that partly
+ * failed, with what the healthy servers answered). Writes still fail, so nobody believes in a write that
+ * did not happen; bad input and a closed client are the caller's doing, never a miss.
+ */
+export class LenientExecutor implements Executor {
+  constructor(private readonly inner: Executor) {}
+
+  get load(): Load {
+    return this.inner.load;
+  }
+
+  execute<T>(call: Call<T>, sink: Sink<T>): TeardownLogic {
+    const miss = call.miss;
+    if (miss === undefined) return this.inner.execute(call, sink);
+    return this.inner.execute(call, lenientSink(sink, miss));
+  }
+
+  broadcast<T>(call: Call<T>, sink: Sink<Map<string, T>>): TeardownLogic {
+    if (!call.info.read) return this.inner.broadcast(call, sink);
+    return this.inner.broadcast(call, lenientSink(sink, () => new Map<string, T>()));
+  }
+
+  quit(): Promise<void> {
+    return this.inner.quit();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  destroy(error?: MemcacheError): void {
+    this.inner.destroy(error);
+  }
+}
+
+function lenientSink<T>(sink: Sink<T>, miss: () => T): Sink<T> {
+  return {
+    next: (value) => sink.next(value),
+    error: (error) => {
+      if (!isLenient(error)) {
+        sink.error(error);
+        return;
+      }
+      sink.next(error instanceof MemcacheClusterError ? (error.partial as T) : miss());
+      sink.complete();
+    },
+    complete: () => sink.complete(),
+    unsent: () => sink.unsent?.(),
+  };
+}
+
+/** Whether ignoreExc turns this failure of a read into a miss: never for bad input or a closed client. */
+export function isLenient(error: unknown): boolean {
+  return !(error instanceof MemcacheIllegalInputError) && !(error instanceof MemcacheClosedError);
+}

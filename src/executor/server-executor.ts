@@ -1,0 +1,160 @@
+import { asapScheduler, BehaviorSubject, Subject, type Observable, type SchedulerLike, type TeardownLogic } from 'rxjs';
+import type { Sink } from '../client/command.js';
+import { errorFromFrame } from '../commands/readers.js';
+import { exponentialBackoff } from '../connection/backoff.js';
+import { Connection } from '../connection/connection.js';
+import type { ConnectionSettings } from '../connection/connection-settings.js';
+import type { Handshake } from '../connection/handshake.js';
+import type { ConnectionHealth } from '../connection/health.js';
+import type { Lane, LaneTicket } from '../connection/lane.js';
+import type { Transport } from '../connection/transport.js';
+import { MemcacheClosedError, MemcacheUnexpectedCloseError, type MemcacheError } from '../errors.js';
+import type { ResolvedOptions } from '../client/options.js';
+import { DEFAULT_PARSER_LIMITS } from '../protocol/parser.js';
+import type { Call } from './call.js';
+import type { Executor, Load } from './executor.js';
+import { Tracer } from './tracer.js';
+
+/** What a server executor is built from. */
+export interface ServerExecutorSettings {
+  /** `host:port` or the socket path. */
+  readonly server: string;
+  readonly options: ResolvedOptions;
+  readonly transport: Transport;
+  readonly scheduler: SchedulerLike;
+  readonly handshake?: Handshake;
+  /** Makes what commands run over, once per connection lifetime: one connection unless a pool is wanted. */
+  readonly createLane?: (settings: ConnectionSettings) => Lane;
+}
+
+/**
+ * Runs calls on one server: over a lazily opened lane (one connection, or a pool), tracing each, and
+ * reporting the connection's health. A command's bytes and reader come from the call; nothing here
+ * knows any command.
+ */
+export class ServerExecutor implements Executor {
+  private readonly healthSubject: BehaviorSubject<ConnectionHealth>;
+  private readonly noreplyErrorSubject = new Subject<MemcacheError>();
+  readonly tracer: Tracer;
+  private lane: Lane | undefined;
+  private closing: Promise<void> | undefined;
+
+  /** The connection's state, replayed to each new subscriber; completes after `close()`. */
+  readonly health$: Observable<ConnectionHealth>;
+  /** Errors the server sent for noreply commands, and the notice that it does not know `mn`. */
+  readonly noreplyErrors$: Observable<MemcacheError>;
+
+  constructor(private readonly settings: ServerExecutorSettings) {
+    this.healthSubject = new BehaviorSubject<ConnectionHealth>({ state: 'down', since: settings.scheduler.now() });
+    this.health$ = this.healthSubject.asObservable();
+    this.noreplyErrors$ = this.noreplyErrorSubject.asObservable();
+    this.tracer = new Tracer(settings.server, settings.scheduler);
+  }
+
+  get load(): Load {
+    return this.lane?.load ?? { queued: 0, inFlight: 0 };
+  }
+
+  execute<T>(call: Call<T>, sink: Sink<T>): TeardownLogic {
+    const { request } = call;
+    const done = this.tracer.start(request.name, request);
+    const fail = (error: unknown): void => {
+      if (call.hangUp !== undefined && error instanceof MemcacheUnexpectedCloseError) {
+        done?.(undefined);
+        sink.next(call.hangUp);
+        sink.complete();
+        return;
+      }
+      done?.(error);
+      sink.error(error);
+    };
+    if (this.closing !== undefined) {
+      sink.unsent?.();
+      fail(new MemcacheClosedError(`the client for ${this.settings.server} is closed`));
+      return undefined;
+    }
+    const lane = this.currentLane();
+    const reader = request.reader?.();
+    const settle = (): void => {
+      let value: T;
+      try {
+        value = reader === undefined ? (request.noreplyValue as T) : reader.result();
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      done?.(undefined);
+      sink.next(value);
+      sink.complete();
+    };
+    // A refusal fails the command inside submit, before there is a ticket: surely not written.
+    let ticket: LaneTicket | undefined;
+    ticket = lane.submit(request.parts, reader, settle, (error) => {
+      if (ticket === undefined || !lane.written(ticket)) sink.unsent?.();
+      fail(error);
+    });
+    const submitted = ticket;
+    return () => lane.cancel(submitted);
+  }
+
+  broadcast<T>(call: Call<T>, sink: Sink<Map<string, T>>): TeardownLogic {
+    return this.execute(call, {
+      next: (value) => sink.next(new Map([[this.settings.server, value]])),
+      error: (error) => sink.error(error),
+      complete: () => sink.complete(),
+    });
+  }
+
+  quit(): Promise<void> {
+    const current = this.lane;
+    this.lane = undefined;
+    return current?.close() ?? Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (this.lane?.close() ?? Promise.resolve()).then(() => this.finishClose());
+    return this.closing;
+  }
+
+  destroy(error?: MemcacheError): void {
+    this.lane?.destroy(error);
+    void this.close();
+  }
+
+  private currentLane(): Lane {
+    if (this.lane !== undefined) return this.lane;
+    const { options: o, server, scheduler } = this.settings;
+    const lane: Lane = (this.settings.createLane ?? ((s) => new Connection(s)))({
+      transport: this.settings.transport,
+      label: server,
+      timeout: o.timeout,
+      connectTimeout: o.connectTimeout,
+      maxPipeline: o.maxPipeline,
+      noreplySentinel: o.noreplySentinel,
+      parserLimits: { ...DEFAULT_PARSER_LIMITS, maxValueLength: o.maxResponseValueSize },
+      maxQueue: o.maxQueue,
+      maxQueueBytes: o.maxQueueBytes,
+      backoff: exponentialBackoff(o.backoff.initial, o.backoff.max),
+      ...(this.settings.handshake === undefined ? {} : { handshake: this.settings.handshake }),
+      scheduler,
+      flushScheduler: asapScheduler,
+      onNoreplyError: (error) => this.noreplyErrorSubject.next(error),
+      onSentinelUnsupported: (error) => this.noreplyErrorSubject.next(error),
+      toError: errorFromFrame,
+      // A retired connection still reports its last "down" unless a newer one has taken over.
+      onHealth: (health) => {
+        if (this.lane === lane || this.lane === undefined) this.healthSubject.next(health);
+        this.tracer.connection(health);
+      },
+    });
+    this.lane = lane;
+    return lane;
+  }
+
+  private finishClose(): void {
+    this.lane = undefined;
+    this.tracer.close();
+    this.noreplyErrorSubject.complete();
+    this.healthSubject.complete();
+  }
+}

@@ -1,0 +1,74 @@
+import { defer, map, scan, startWith, Subject, type Observable, type SchedulerLike } from 'rxjs';
+import { codeOf, commandChannel, countEvent, type ClientEvent, type ClientMetrics, type CommandTrace } from '../client/telemetry.js';
+import type { ConnectionHealth } from '../connection/health.js';
+import { wireSize } from '../protocol/encode.js';
+import type { Request } from '../protocol/request.js';
+import type { Load } from './executor.js';
+
+/**
+ * One server's diagnostics: the `rxmemcache:command` tracing channel, `events$` and `metrics$`. Nothing
+ * is allocated per command while nobody listens.
+ */
+export class Tracer {
+  private readonly eventSubject = new Subject<ClientEvent>();
+  /** Every command outcome and connection change on this server. */
+  readonly events$: Observable<ClientEvent>;
+
+  constructor(
+    private readonly server: string,
+    private readonly scheduler: SchedulerLike,
+  ) {
+    this.events$ = this.eventSubject.asObservable();
+  }
+
+  /** Counters since subscription, with the load gauges read from `load` after every event. */
+  metrics(load: () => Load): Observable<ClientMetrics> {
+    return defer(() => {
+      const connects = { n: 0 };
+      const empty: ClientMetrics = { server: this.server, commands: 0, errors: {}, timeouts: 0, reconnects: 0, inFlight: 0, queued: 0 };
+      return this.events$.pipe(
+        scan((m, e) => countEvent(m, e, connects), empty),
+        startWith(empty),
+        map((m) => ({ ...m, ...load() })),
+      );
+    });
+  }
+
+  /** Starts tracing a command when anyone listens; returns what reports its outcome, or undefined. */
+  start(name: string, request: Request<unknown>): ((error: unknown) => void) | undefined {
+    const tracing = commandChannel.hasSubscribers;
+    if (!tracing && !this.eventSubject.observed) return undefined;
+    const startedAt = this.scheduler.now();
+    const trace: CommandTrace = { command: name, server: this.server, keys: request.keys ?? 1, bytesOut: wireSize(request.parts), startedAt };
+    if (tracing) {
+      commandChannel.start.publish(trace);
+      commandChannel.end.publish(trace);
+    }
+    return (error) => {
+      trace.durationMs = this.scheduler.now() - startedAt;
+      if (tracing) {
+        commandChannel.asyncStart.publish(trace);
+        if (error !== undefined) {
+          trace.error = error;
+          commandChannel.error.publish(trace);
+        }
+        commandChannel.asyncEnd.publish(trace);
+      }
+      if (this.eventSubject.observed) {
+        const base = { type: 'command', server: this.server, name, ok: error === undefined, durationMs: trace.durationMs } as const;
+        this.eventSubject.next(error === undefined ? base : { ...base, error: codeOf(error) });
+      }
+    };
+  }
+
+  /** A connection state change, as an event. */
+  connection(health: ConnectionHealth): void {
+    if (!this.eventSubject.observed) return;
+    const down = health.state === 'down' && health.error !== undefined ? { error: health.error.code } : {};
+    this.eventSubject.next({ type: health.state, server: this.server, ...down });
+  }
+
+  close(): void {
+    this.eventSubject.complete();
+  }
+}
