@@ -11,7 +11,8 @@ import type { Key } from '../protocol/keys.js';
 import type { DefaultValue } from '../serde/default.js';
 import { deleteManyCall, keyCall, readCall, readManyCall, serverCall, storeManyCall } from './calls.js';
 import type { Codec, NoreplyOption, StoreOptions } from './codec.js';
-import { Command, rejected, settled } from './command.js';
+import type { TeardownLogic } from 'rxjs';
+import { Command, rejected, settled, type Sink } from './command.js';
 
 /** A hit of `gets`/`gats`: the value and its cas unique (decimal digits, passed back to `cas()`). */
 export interface CasResult<T> {
@@ -238,28 +239,14 @@ export abstract class MemcacheClient<V = DefaultValue> {
    * returns the cold command that runs it on each subscription.
    */
   protected run<T>(build: (codec: Codec<V>) => Call<T>): Command<T> {
-    let call: Call<T>;
-    try {
-      call = build(this.codec);
-    } catch (error) {
-      return rejected(error);
-    }
-    const executor = this.executor;
-    return new Command<T>((sink) => executor.execute(call, sink));
+    return this.command(build, (call, sink: Sink<T>) => this.executor.execute(call, sink));
   }
 
   /** `run` for a read whose miss (undefined) the caller sees as `miss` (when given). */
   protected runOr<T, D>(build: (codec: Codec<V>) => Call<T | undefined>, miss: D): Command<T | D> {
     if (miss === undefined) return this.run(build) as Command<T | D>;
-    let call: Call<T | undefined>;
-    try {
-      call = build(this.codec);
-    } catch (error) {
-      return rejected(error);
-    }
-    const executor = this.executor;
-    return new Command<T | D>((sink) =>
-      executor.execute(call, {
+    return this.command(build, (call, sink: Sink<T | D>) =>
+      this.executor.execute(call, {
         next: (value) => sink.next(value === undefined ? miss : value),
         error: (error) => sink.error(error),
         complete: () => sink.complete(),
@@ -269,14 +256,17 @@ export abstract class MemcacheClient<V = DefaultValue> {
 
   /** `run` for a call to every server. */
   protected runEach<T>(build: (codec: Codec<V>) => Call<T>): Command<Map<string, T>> {
-    let call: Call<T>;
+    return this.command(build, (call, sink: Sink<Map<string, T>>) => this.executor.broadcast(call, sink));
+  }
+
+  private command<C, T>(build: (codec: Codec<V>) => C, start: (call: C, sink: Sink<T>) => TeardownLogic): Command<T> {
+    let call: C;
     try {
       call = build(this.codec);
     } catch (error) {
       return rejected(error);
     }
-    const executor = this.executor;
-    return new Command<Map<string, T>>((sink) => executor.broadcast(call, sink));
+    return new Command<T>((sink) => start(call, sink));
   }
 
   private store(verb: StoreVerb, key: RoutedKey, value: V, options: StoreOptions): Command<boolean> {
