@@ -80,3 +80,41 @@ describe('HashClient server lifecycle', () => {
     });
   });
 });
+
+describe('a server health follows its connection', () => {
+  it("an idle connection the server closes leaves the server up, and the next command reconnects at once", () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      // A's first connection answers, then is closed by the server at 100 ms (an idle timeout); later
+      // connections stay open.
+      const a = createFakeTransport({
+        scheduler,
+        replies: (n) => (n === 0 ? cold<Buffer>('100ms |') : NEVER),
+        respond: (written) => (written.startsWith('get') ? 'END\r\n' : undefined),
+      });
+      const b = createFakeTransport({ scheduler, respond: () => 'END\r\n' });
+      const connect = (e: Endpoint) => (e.kind === 'tcp' && e.host === '10.0.0.1' ? a.transport : b.transport);
+      const client = new HashClient([A, B], { ...LIFECYCLE, hasher: pinned, scheduler, connect });
+      const stateOfA = client.health$.pipe(map((all) => all.get(A)?.state), distinctUntilChanged());
+      expectObservable(stateOfA, '^ 1000ms !').toBe('u', { u: 'up' });
+      expectObservable(outcome(client.get('A|k'))).toBe('(x|)', { x: 'value:undefined' });
+      expectObservable(outcome(client.get('A|k')), '200ms ^').toBe('200ms (x|)', { x: 'value:undefined' });
+      scheduler.flush();
+      expect(a.connections.map((c) => c.subscribedAt)).toEqual([0, 200]);
+    });
+  });
+
+  it('a connection dropped with a command in flight marks the server failing', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      // A accepts the get, then resets the connection before answering it.
+      const a = createFakeTransport({ scheduler, replies: () => cold<Buffer>('50ms #', undefined, Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })) });
+      const b = createFakeTransport({ scheduler, respond: () => 'END\r\n' });
+      const connect = (e: Endpoint) => (e.kind === 'tcp' && e.host === '10.0.0.1' ? a.transport : b.transport);
+      const client = new HashClient([A, B], { ...LIFECYCLE, hasher: pinned, scheduler, connect });
+      const stateOfA = client.health$.pipe(map((all) => all.get(A)?.state), distinctUntilChanged());
+      expectObservable(stateOfA, '^ 1000ms !').toBe('u 49ms f', { u: 'up', f: 'failing' });
+      expectObservable(outcome(client.get('A|k'))).toBe('50ms (x|)', { x: 'MemcacheConnectionError' });
+    });
+  });
+});

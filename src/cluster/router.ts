@@ -143,17 +143,14 @@ export class Router implements Executor {
     return new Observable<T>((subscriber) => this.watch(node, start, subscriber));
   }
 
-  /** Runs a server's call into a sink, reporting success or failure to the server's health. */
+  /** Runs a server's call into a sink; an answer tells the server's health it is reachable (failures come from its connection). */
   private watch<T>(node: ServerNode, start: (sink: Sink<T>) => TeardownLogic, sink: Sink<T>): TeardownLogic {
     return start({
       next: (value) => {
         node.succeeded();
         sink.next(value);
       },
-      error: (error: unknown) => {
-        node.failed(error);
-        sink.error(error);
-      },
+      error: (error: unknown) => sink.error(error),
       complete: () => sink.complete(),
       unsent: () => sink.unsent?.(),
     });

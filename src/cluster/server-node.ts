@@ -37,9 +37,9 @@ export function isConnectivityFailure(error: unknown): error is MemcacheError {
 }
 
 /**
- * One server of a HashClient: its client, and the only writer of its health subject. Commands report
- * their outcome here; failures within one `retryTimeout` window count as one incident, so a hundred
- * commands lost with one connection are one failed attempt, not a hundred.
+ * One server of a HashClient: its client, and the only writer of its health subject. Its connection's
+ * failures and its commands' answers move it along the lifecycle; failures within one `retryTimeout`
+ * window count as one incident.
  */
 export class ServerNode {
   readonly name: string;
@@ -67,7 +67,13 @@ export class ServerNode {
     this.client = options.usePooling === true ? new PooledClient<unknown>(spec, options) : new Client<unknown>(spec, options);
     this.subject = new BehaviorSubject<ServerHealth>({ state: 'up', since: lifecycle.scheduler.now() });
     this.health$ = this.subject.asObservable();
-    this.watching = this.client.health$.subscribe((h) => (this.connection = h.state));
+    // One health mechanism: the server's failures are its connection's, as the connection judges them
+    // (once per loss that matters, with the reason; see ConnectionHealth `failed`). Command errors are not
+    // consulted. Successes are answers, which the router reports.
+    this.watching = this.client.health$.subscribe((h) => {
+      this.connection = h.state;
+      if (h.state === 'down' && h.failed === true && h.error !== undefined) this.failed(h.error);
+    });
   }
 
   /** What runs this server's calls. */
@@ -96,10 +102,10 @@ export class ServerNode {
   }
 
   /**
-   * A command failed; connectivity failures move the server along its lifecycle. A deadline that passed
-   * while the connection stayed up is not one: the command waited on this process (an event-loop stall
-   * fails every queued command at once, on every server) or one reply was slow. A server that goes
-   * silent has its connection dropped before its commands fail, and that counts.
+   * The connection failed (see ConnectionHealth `failed`); connectivity failures move the server along
+   * its lifecycle. A deadline that passed while the connection stayed up is never one: the command waited
+   * on this process (an event-loop stall fails every queued command at once, on every server) or on one
+   * slow reply. A server that goes silent has its connection dropped, and that counts.
    */
   failed(error: unknown): void {
     if (!isConnectivityFailure(error)) return;

@@ -244,7 +244,7 @@ export class Connection implements Lane {
       // written moves to the next one. Commands already written fail, whatever time they had left.
       const why = stuck === 'silent' ? `sent nothing for ${timeout} ms` : `did not finish a late reply within a further ${timeout} ms`;
       const error = new MemcacheConnectionError(`${label} ${why}; connection dropped`);
-      const carried = this.detach(error);
+      const carried = this.detach(error, true);
       for (const entry of failed) entry.fail(timedOut);
       this.finishDrop(carried, error);
       return;
@@ -271,9 +271,9 @@ export class Connection implements Lane {
    * issued from an error callback opens a fresh connection instead of joining the dying one. Commands not
    * yet written stay queued when a new link may be opened at once (see `ReconnectGate`); otherwise
    * (closing, or backing off from a server that does not serve) they fail with the same error, and new
-   * commands fail fast while the backoff lasts.
+   * commands fail fast while the backoff lasts. `silent`: dropped because the server stopped answering.
    */
-  private detach(error: MemcacheError): Carried {
+  private detach(error: MemcacheError, silent = false): Carried {
     const link = this.link;
     const now = this.settings.scheduler.now();
     if (link !== undefined) this.gate.lost(this.proven(now), this.connected, error, now, this.lastServerError);
@@ -282,8 +282,12 @@ export class Connection implements Lane {
     this.writes.detach();
     this.alarm.cancel();
     this.connectTimer.cancel();
-    const entries = this.queue.takeWritten(this.closing || this.gate.refusal(now) !== undefined);
-    if (link !== undefined) this.report({ state: 'down', since: now, error });
+    const backingOff = this.gate.refusal(now) !== undefined;
+    const entries = this.queue.takeWritten(this.closing || backingOff);
+    if (link !== undefined) {
+      const failed = !this.closing && (silent || backingOff || entries.some((entry) => entry.written));
+      this.report({ state: 'down', since: now, error, ...(failed ? { failed: true as const } : {}) });
+    }
     return { link, entries };
   }
 

@@ -17,4 +17,14 @@ import type { MemcacheError } from '../errors.js';
 export type ConnectionHealth =
   | { readonly state: 'connecting'; readonly since: number }
   | { readonly state: 'up'; readonly since: number }
-  | { readonly state: 'down'; readonly since: number; readonly error?: MemcacheError };
+  | {
+      readonly state: 'down';
+      readonly since: number;
+      readonly error?: MemcacheError;
+      /**
+       * The loss says the server is failing: the client now backs off before the next attempt (the
+       * connection never worked), or commands already sent on it failed. Absent for a loss the next
+       * command rides over at once (an idle connection closed, a first blip on a fresh one).
+       */
+      readonly failed?: true;
+    };
