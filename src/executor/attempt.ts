@@ -4,6 +4,11 @@ import type { Sink } from '../client/command.js';
 /**
  * How one executor's run of a call ended: its value, or its error and whether the executor said the
  * call surely left no byte on the wire (`Sink.unsent`).
+ *
+ * @example
+ * ```ts
+ * const refused = (a: Attempt<unknown>): boolean => !a.ok && a.unsent;
+ * ```
  */
 export type Attempt<T> =
   | { readonly ok: true; readonly value: T }

@@ -8,6 +8,11 @@ import type { Executor } from './executor.js';
 /**
  * How a read asked of several executors in turn is answered: what to ask the next one, what its
  * attempt settled, and the outcome once nobody is left to ask. One per subscription.
+ *
+ * @example
+ * ```ts
+ * const gathering: Gathering<string | undefined> = new FirstHit(call, (v) => v === undefined);
+ * ```
  */
 export interface Gathering<T> {
   /** The call for the next executor (built when it is asked, after the previous one has answered). */
@@ -56,6 +61,11 @@ class Failures {
 /**
  * A one-key read: the first hit. A miss or a failure asks the next; when nobody hit, a failure (the
  * first) wins over the misses, because the failed executor might have had the key.
+ *
+ * @example
+ * ```ts
+ * askInTurn(executors, new FirstHit(call, call.missed ?? (() => false)), sink);
+ * ```
  */
 export class FirstHit<T> implements Gathering<T> {
   private readonly failures = new Failures();
@@ -90,6 +100,11 @@ export class FirstHit<T> implements Gathering<T> {
  * A batch read: the first executor is asked for every key, each next one only for the keys still
  * without a hit, and the hits are joined. A key nobody hit counts as failed when some executor that
  * was asked for it failed; then the read fails with a `MemcacheClusterError` carrying the hits.
+ *
+ * @example
+ * ```ts
+ * if (call.split?.missing !== undefined) askInTurn(executors, new BatchHits(call, call.split), sink);
+ * ```
  */
 export class BatchHits<T> implements Gathering<T> {
   private readonly failures = new Failures();
