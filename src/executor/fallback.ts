@@ -34,9 +34,9 @@ export class FallbackExecutor implements Executor {
   get load(): Load {
     let queued = 0;
     let inFlight = 0;
-    for (const executor of this.executors) {
-      queued += executor.load.queued;
-      inFlight += executor.load.inFlight;
+    for (const { load } of this.executors) {
+      queued += load.queued;
+      inFlight += load.inFlight;
     }
     return { queued, inFlight };
   }
