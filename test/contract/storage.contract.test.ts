@@ -88,6 +88,16 @@ contract('storage commands', (t) => {
     expect(await t.client.get(k, 'miss')).not.toBe('miss'); // the connection stayed usable
   });
 
+  t.it('append and prepend are checked on the piece sent; a join over the limit is NOT_STORED and keeps the old value', async () => {
+    const client = t.make(); // the default maxValueSize, the server's 1 MiB: each piece is under it
+    const k = t.fresh();
+    const half = 'x'.repeat(600_000);
+    await client.set(k, half, reply);
+    expect(await client.append(k, half, reply)).toBe(false);
+    expect(await client.prepend(k, half, reply)).toBe(false);
+    expect(await client.get(k)).toBe(half);
+  });
+
   t.it('the client-side maxValueSize refuses oversized values before sending, noreply too, keeping what is stored', async () => {
     const strict = t.make();
     const k = t.fresh();
