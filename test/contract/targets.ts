@@ -65,14 +65,14 @@ export const TARGETS: readonly ContractTarget[] = [
   {
     name: 'Client',
     servers: 1,
-    open: (servers) => onServers(servers, (...options) => new Client(first(servers).spec, ...options)),
+    open: (servers) => onServers(servers, (...options) => new Client(nth(servers, 0).spec, ...options)),
   },
   {
     name: 'PooledClient',
     servers: 1,
     open: (servers) =>
       onServers(servers, <V>(...options: OptionsFor<V, ClientOptions<V>>) =>
-        new PooledClient<V>(first(servers).spec, ...(withOwn(options, { maxPoolSize: 4 }) as OptionsFor<V, ClientOptions<V>>)),
+        new PooledClient<V>(nth(servers, 0).spec, ...(withOwn(options, { maxPoolSize: 4 }) as OptionsFor<V, ClientOptions<V>>)),
       ),
   },
   {
@@ -96,36 +96,41 @@ export const TARGETS: readonly ContractTarget[] = [
   // {
   //   name: 'RetryingClient',
   //   servers: 1,
-  //   open: (servers) => onServers(servers, (...options) => new RetryingClient(new Client(first(servers).spec, ...options), { attempts: 2 })),
+  //   open: (servers) => onServers(servers, (...options) => new RetryingClient(new Client(nth(servers, 0).spec, ...options), { attempts: 2 })),
   // },
   //
-  // FallbackClient (issue10-fallback): writes and server-wide writes land on the first client; reads ask
-  // the first, then the second. Which servers answer stats/version is the fallback's decision: adjust
-  // `answering` to what it documents (here: the first client answers, as it does for other reads).
+  // FallbackClient (issue10-fallback): writes land on the first client; reads ask the first, then the
+  // second. `answering` (the third argument) is who answers server-wide commands: here the first client,
+  // as for other reads; set it to what FallbackClient documents.
   // {
   //   name: 'FallbackClient',
   //   servers: 2,
-  //   open: ([a, b]) =>
-  //     onServers([a!, b!], (...options) => new FallbackClient([new Client(a!.spec, ...options), new Client(b!.spec, ...options)]), [a!]),
+  //   open: (servers) => {
+  //     const [a, b] = [nth(servers, 0), nth(servers, 1)];
+  //     return onServers([a, b], (...options) => new FallbackClient([new Client(a.spec, ...options), new Client(b.spec, ...options)]), [a]);
+  //   },
   // },
   //
-  // MockMemcacheClient (issue10-mock): no servers. The clients a test makes must share one store (a test
-  // writes with one serde and reads with another, as with two clients of one server), and `peek` reads
-  // that store. Expected skips, each to be checked against the mock as merged:
+  // MockMemcacheClient (issue10-mock): no servers. Every client a test makes must share one store, as
+  // clients of one server share its items (tests write with one serde and read with another); `peek`
+  // renders that store's item as memcached's `get` reply (`VALUE <key> <flags> <bytes>\r\n<data>\r\nEND\r\n`);
+  // `answering` is the name and pid its `stats` reports. Skips to confirm against the mock as merged
+  // (it has no wire, so no raw command lines):
   // {
   //   name: 'MockMemcacheClient',
   //   servers: 0,
-  //   open: () => mockSession(), // make: (...options) => new MockMemcacheClient({ ...options[0], store }); peek from store.get([key])
+  //   open: () => mockSession(), // one store; make: (...options) => new MockMemcacheClient({ ...options[0], store })
   //   skip: {
-  //     'version, cacheMemlimit, rawCommand': 'MockMemcacheClient: no wire protocol, so no raw command lines',
-  //     'refuses characters it cannot send as they are': 'MockMemcacheClient: no wire protocol, so no raw command lines',
-  //     'a single line still works, with any end tokens': 'MockMemcacheClient: no wire protocol, so no raw command lines',
+  //     'gat leaves the new expiry on the server (mg … t)': 'MockMemcacheClient: no wire protocol, so no raw command lines',
+  //     "rawCommand returns the key's server's reply up to the end tokens; an unknown command fails typed": 'MockMemcacheClient: no wire protocol, so no raw command lines',
+  //     'rawCommand refuses characters it cannot send as they are': 'MockMemcacheClient: no wire protocol, so no raw command lines',
+  //     'rawCommand: a single line works on every server, with any end tokens': 'MockMemcacheClient: no wire protocol, so no raw command lines',
   //   },
   // },
 ];
 
-function first(servers: readonly MemcachedServer[]): MemcachedServer {
-  const server = servers[0];
-  if (server === undefined) throw new Error('this target needs a server');
+function nth(servers: readonly MemcachedServer[], index: number): MemcachedServer {
+  const server = servers[index];
+  if (server === undefined) throw new Error(`this target needs ${index + 1} server(s)`);
   return server;
 }
