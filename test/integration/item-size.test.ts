@@ -5,6 +5,7 @@ import { startMemcached, type MemcachedServer } from '../support/memcached.js';
 
 // memcached's item size limit (-I) covers the whole item, not just the value. A set over it is refused
 // and, worse, deletes the value already stored under the key; with noreply nothing is said at all.
+// append/prepend joins over the limit are in the contract suite (test/contract/storage.contract.test.ts).
 const MiB = 1024 * 1024;
 const reply = { noreply: false } as const;
 
@@ -79,21 +80,6 @@ describe.each([
       await expect(client.set('k', Buffer.alloc(bytes))).rejects.toBeInstanceOf(MemcacheIllegalInputError);
       await expect(client.setMany([['k', Buffer.alloc(bytes)]])).rejects.toBeInstanceOf(MemcacheIllegalInputError);
       expect(await client.get('k')).toBe('old');
-    } finally {
-      await client.close();
-    }
-  });
-});
-
-describe('append and prepend', () => {
-  it('are checked on the piece sent; a join over the limit is NOT_STORED and keeps the old value', async () => {
-    const client = new Client(serverFor('1m').spec);
-    try {
-      const half = 'x'.repeat(600_000);
-      await client.set('joined', half, reply);
-      expect(await client.append('joined', half, reply)).toBe(false);
-      expect(await client.prepend('joined', half, reply)).toBe(false);
-      expect(await client.get('joined')).toBe(half);
     } finally {
       await client.close();
     }
