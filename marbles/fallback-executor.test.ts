@@ -230,13 +230,19 @@ describe('FallbackExecutor: server-wide commands and lifecycle', () => {
     expect(events[0]).toMatchObject({ partial: new Map([['s2', {}]]), cause: down });
   });
 
-  it('server-wide writes go to the first executor only', () => {
+  it('a server-wide write reaches every executor (a flush must empty the old cluster too); one aimed at a key goes to the first only', () => {
     const s = createTestScheduler();
     const [a, b] = [fake(s, answering(new Map([['s1', true]]))), fake(s, answering(new Map([['s2', true]])))];
     const events: unknown[] = [];
-    over(a, b).broadcast(serverCall(COMMANDS.flushAll), { next: (v) => events.push(v), error: (e: unknown) => events.push(e), complete: () => events.push('complete') });
+    const sink: Sink<Map<string, string>> = { next: (v) => events.push(v), error: (e: unknown) => events.push(e), complete: () => events.push('complete') };
+    over(a, b).broadcast(serverCall(COMMANDS.flushAll), sink);
+    s.flush();
+    expect(events).toEqual([new Map([['s1', true], ['s2', true]]), 'complete']);
+    events.splice(0);
+    over(a, b).broadcast({ ...serverCall(COMMANDS.raw), keys: ['k'] }, sink);
+    s.flush();
     expect(events).toEqual([new Map([['s1', true]]), 'complete']);
-    expect(b.asked).toEqual([]);
+    expect(b.asked.length).toBe(1);
   });
 
   it('load is the sum; quit, close and destroy reach every executor', async () => {

@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 export { Client } from './client/client.js';
-export { MemcacheClient, type CasResult, type CasMiss, type RawCommandOptions } from './client/memcache-client.js';
+export { MemcacheClient, type CasResult, type CasMiss, type RawCommandOptions, type WrappedClient } from './client/memcache-client.js';
 export { Codec, type StoreOptions, type NoreplyOption } from './client/codec.js';
 export type { Executor, Load } from './executor/executor.js';
 export type { Call, Split } from './executor/call.js';
@@ -11,7 +11,7 @@ export type { CommandInfo, CommandScope } from './commands/spec.js';
 export type { Sink } from './client/command.js';
 export { Command } from './client/command.js';
 export { commandChannel, type CommandTrace, type ClientEvent, type ClientMetrics } from './client/telemetry.js';
-export type { ClientOptions, OptionsFor } from './client/options.js';
+export type { ClientOptions, OptionsFor, SerdeFor } from './client/options.js';
 export { parseServerSpec, DEFAULT_PORT, type ServerSpec } from './client/server-spec.js';
 export type { ConnectionHealth } from './connection/health.js';
 export type { Endpoint, Transport, Writer } from './connection/transport.js';

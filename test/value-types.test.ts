@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Client, HashClient, PooledClient, serde, type CasMiss, type CasResult, type JsonValue, type MemcacheClient } from '../src/index.js';
+import { Client, FallbackClient, HashClient, PooledClient, serde, type CasMiss, type CasResult, type DefaultValue, type JsonValue, type MemcacheClient } from '../src/index.js';
+
+/** true only when A and B are the same type (not merely assignable). */
+type SameType<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
 
 // Compile-time checks of the public types (tsc runs over this file in `npm test`): an expectation that
 // no longer holds makes the typecheck fail, since an unused `@ts-expect-error` is itself an error.
@@ -9,14 +12,23 @@ describe('value types follow the serde', () => {
     const json = new Client('127.0.0.1:1', { serde: serde.json() });
     const typed: MemcacheClient<JsonValue> = json;
     // @ts-expect-error the default serde stores strings and bytes, not only strings
-    const strings = new Client<string>('127.0.0.1:1');
+    const strings = new Client<string>('127.0.0.1:1', { timeout: 100 });
     // @ts-expect-error the same rule for every client
     const pooled = new PooledClient<number>('127.0.0.1:1', { maxPoolSize: 2 });
     // @ts-expect-error and for a cluster
-    const cluster = new HashClient<Date>(['127.0.0.1:1']);
+    const cluster = new HashClient<Date>(['127.0.0.1:1'], { timeout: 100 });
     const plain: MemcacheClient = new Client('127.0.0.1:1');
     expect([typed, strings, pooled, cluster, plain].every((c) => typeof c.get === 'function')).toBe(true);
     return Promise.all([json, strings, pooled, cluster, plain].map((c) => c.close()));
+  });
+
+  it('builds clients inside other clients without type arguments', async () => {
+    const migration = new FallbackClient([new Client('127.0.0.1:1'), new Client('127.0.0.2:1')]);
+    const same: SameType<typeof migration, FallbackClient<DefaultValue>> = true;
+    const value: Promise<string | Uint8Array | undefined> = migration.get('k').then((v) => v, () => undefined);
+    expect(same).toBe(true);
+    expect(await value).toBeUndefined();
+    await migration.close();
   });
 
   it('types a gets hit with a string cas and a miss with the defaults given', async () => {

@@ -63,8 +63,9 @@ export class Client<V = DefaultValue> extends MemcacheClient<V> {
   protected readonly opts: ResolvedOptions;
   private readonly server$: ServerExecutor;
 
-  constructor(server: ServerSpec, ...[options = {}]: OptionsFor<V, ClientOptions<V>>) {
+  constructor(server: ServerSpec, ...[given]: OptionsFor<V, ClientOptions<V>>) {
     super();
+    const options: ClientOptions<V> = given ?? {};
     this.endpoint = parseServerSpec(server);
     this.server = endpointLabel(this.endpoint);
     this.opts = resolveOptions(options);

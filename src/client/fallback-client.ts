@@ -3,7 +3,7 @@ import type { Executor } from '../executor/executor.js';
 import { FallbackExecutor } from '../executor/fallback.js';
 import type { DefaultValue } from '../serde/default.js';
 import type { Codec } from './codec.js';
-import { MemcacheClient } from './memcache-client.js';
+import { MemcacheClient, type WrappedClient } from './memcache-client.js';
 
 /**
  * Several clients as one, for moving from an old cluster to a new one: `new FallbackClient([newCluster,
@@ -16,8 +16,11 @@ import { MemcacheClient } from './memcache-client.js';
  * - `getMany`, `getsMany`: the first client is asked for every key, each next one only for the keys
  *   still missing; the hits are merged. Keys left unanswered because a client failed fail the read with
  *   a `MemcacheClusterError` whose `partial` holds the hits.
- * - `stats`, `version`: every client's servers, merged by server name. `flushAll`, `cacheMemlimit`,
- *   `rawCommand` and `shutdown` go to the first only.
+ * - `stats`, `version`, `flushAll`, `cacheMemlimit`, `rawCommand`, `shutdown`: every client's servers,
+ *   merged by server name (a flush must empty the old cluster too, or reads would fall through to what it
+ *   still holds); `rawCommand(line, { key })` goes to the first client's server for `key` only.
+ * - `delete` and the other writes reach the first only, as in pymemcache: a key deleted there can
+ *   still be read from a later client until it expires there (delete it there too if that matters).
  * - `quit`, `close`, `destroy` reach every client.
  *
  * Commands are built once, with the first client's key prefix, serde and limits, and sent unchanged to
@@ -39,9 +42,9 @@ export class FallbackClient<V = DefaultValue> extends MemcacheClient<V> {
   readonly codec: Codec<V>;
   readonly executor: Executor;
   /** The clients, in the order reads ask them; writes go to the first. */
-  readonly clients: readonly MemcacheClient<V>[];
+  readonly clients: ReadonlyArray<WrappedClient<V>>;
 
-  constructor(clients: readonly MemcacheClient<V>[]) {
+  constructor(clients: ReadonlyArray<WrappedClient<V>>) {
     super();
     const [first, ...rest] = clients;
     if (first === undefined) throw new MemcacheIllegalInputError('FallbackClient needs at least one client');

@@ -37,6 +37,18 @@ export interface RawCommandOptions {
 type StoreVerb = 'set' | 'add' | 'replace' | 'append' | 'prepend';
 
 /**
+ * What a wrapper client (`RetryingClient`, `FallbackClient`) takes of the client it wraps: its codec and
+ * its executor. Typed this way (not as the whole client), the wrapper's value type is read from the
+ * client's codec, so `new FallbackClient([new Client(a), new Client(b)])` needs no type arguments.
+ *
+ * @example
+ * ```ts
+ * const inner: WrappedClient<string | Uint8Array> = new Client('localhost:11211');
+ * ```
+ */
+export type WrappedClient<V> = Pick<MemcacheClient<V>, 'codec' | 'executor'>;
+
+/**
  * Every memcached command, the same on every client: `Client`, `PooledClient`, `HashClient`,
  * `RetryingClient`, `FallbackClient` and `MockMemcacheClient` all are this surface over some executor.
  * Write code against `MemcacheClient<V>` and any of them fits. Each method validates its input and

@@ -92,12 +92,16 @@ export interface ClientOptions<V> {
 }
 
 /**
- * A client's options argument: optional while the value type is the default serde's; otherwise it must
- * name the serde (or pymemcache's deserializer function) that produces that type.
+ * What a client's options must add when its value type is not the default serde's: the serde (or
+ * pymemcache's deserializer function) that produces that type. (A conditional on the whole argument
+ * list would also refuse `new Client<string>(server)` with no options at all, but it breaks
+ * `new FallbackClient([new Client(a), new Client(b)])`: TypeScript cannot count the arguments of a
+ * client built where its value type is still being inferred.)
  */
-export type OptionsFor<V, O> = [DefaultValue] extends [V]
-  ? [options?: O]
-  : [options: O & ({ readonly serde: Serde<V> } | { readonly deserializer: Deserializer<V> })];
+export type SerdeFor<V> = [DefaultValue] extends [V] ? unknown : { readonly serde: Serde<V> } | { readonly deserializer: Deserializer<V> };
+
+/** A client's options argument: optional, and naming a serde when the value type needs one (`SerdeFor`). */
+export type OptionsFor<V, O> = [options?: O & SerdeFor<V>];
 
 /** Options after defaults and validation. */
 export interface ResolvedOptions {

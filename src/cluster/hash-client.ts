@@ -88,8 +88,9 @@ export class HashClient<V = DefaultValue> extends MemcacheClient<V> {
   /** Per-server counters (see `Client.metrics$`), keyed by server name, after every event. */
   readonly metrics$: Observable<ReadonlyMap<string, ClientMetrics>>;
 
-  constructor(servers: readonly WeightedServer[] | Observable<readonly WeightedServer[]>, ...[options = {}]: OptionsFor<V, HashClientOptions<V>>) {
+  constructor(servers: readonly WeightedServer[] | Observable<readonly WeightedServer[]>, ...[given]: OptionsFor<V, HashClientOptions<V>>) {
     super();
+    const options: HashClientOptions<V> = given ?? {};
     const resolved = resolveOptions(options);
     // Bad pool options fail here, not when a server is first added.
     if (options.usePooling === true) resolvePoolOptions(options, resolved.maxQueue);

@@ -15,8 +15,9 @@ import { askInTurn, BatchHits, FirstHit } from './fallback-reads.js';
  * - A batch read asks the first for every key and each next one only for the keys still missing, and
  *   joins the hits. Keys unanswered because an executor failed fail the read with a
  *   `MemcacheClusterError` carrying the hits; a cluster's partial answer counts as hits.
- * - `stats` and `version` ask every executor at once and merge the maps (on a name clash, the first
- *   executor's entry wins); other server-wide commands go to the first only.
+ * - Server-wide commands (`stats`, `version`, `flushAll`, `cacheMemlimit`, `rawCommand`) reach every
+ *   executor at once and the maps merge (on a name clash, the first executor's entry wins); one aimed
+ *   at a key's server (`rawCommand(line, { key })`) goes to the first only.
  * - `load` is the sum; `quit`, `close` and `destroy` reach every executor.
  *
  * @example
@@ -49,7 +50,9 @@ export class FallbackExecutor implements Executor {
   }
 
   broadcast<T>(call: Call<T>, sink: Sink<Map<string, T>>): TeardownLogic {
-    if (!call.info.read) return this.first.broadcast(call, sink);
+    // A command aimed at one key's server is a command for the first client's; the others reach every
+    // server: a flush must empty the old cluster too, or reads would fall through to what it still holds.
+    if (call.keys.length > 0) return this.first.broadcast(call, sink);
     const all = this.executors.map((executor) => attempt<Map<string, T>>((s) => executor.broadcast(call, s)));
     return forkJoin(all).subscribe({ next: (outcomes) => settleMerged(outcomes, sink), error: (error: unknown) => sink.error(error) });
   }

@@ -32,8 +32,9 @@ export class PooledClient<V = DefaultValue> extends Client<V> {
   private readonly poolSubject = new BehaviorSubject<PoolStats>({ size: 0, busy: 0, waiting: 0 });
   private currentPool: ConnectionPool | undefined;
 
-  constructor(server: ServerSpec, ...[options = {}]: OptionsFor<V, PooledClientOptions<V>>) {
-    super(server, ...([options] as OptionsFor<V, ClientOptions<V>>));
+  constructor(server: ServerSpec, ...[given]: OptionsFor<V, PooledClientOptions<V>>) {
+    super(server, ...([given] as OptionsFor<V, ClientOptions<V>>));
+    const options: PooledClientOptions<V> = given ?? {};
     this.poolOptions = resolvePoolOptions(options, this.opts.maxQueue);
     // Counts are pushed only while observed; a new subscriber first gets them fresh.
     this.pool$ = defer(() => {

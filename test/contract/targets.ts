@@ -1,4 +1,4 @@
-import { Client, HashClient, PooledClient, type ClientOptions, type DefaultValue, type MemcacheClient, type OptionsFor } from '../../src/index.js';
+import { Client, FallbackClient, HashClient, PooledClient, type ClientOptions, type DefaultValue, type MemcacheClient, type OptionsFor } from '../../src/index.js';
 import { rawExchange, type MemcachedServer } from '../support/memcached.js';
 
 // The clients the contract suite runs on. Every entry is the same command surface over another
@@ -99,17 +99,20 @@ export const TARGETS: readonly ContractTarget[] = [
   //   open: (servers) => onServers(servers, (...options) => new RetryingClient(new Client(nth(servers, 0).spec, ...options), { attempts: 2 })),
   // },
   //
-  // FallbackClient (issue10-fallback): writes land on the first client; reads ask the first, then the
-  // second. `answering` (the third argument) is who answers server-wide commands: here the first client,
-  // as for other reads; set it to what FallbackClient documents.
-  // {
-  //   name: 'FallbackClient',
-  //   servers: 2,
-  //   open: (servers) => {
-  //     const [a, b] = [nth(servers, 0), nth(servers, 1)];
-  //     return onServers([a, b], (...options) => new FallbackClient([new Client(a.spec, ...options), new Client(b.spec, ...options)]), [a]);
-  //   },
-  // },
+  // Writes land on the first client; reads ask the first, then the second; stats and version merge both.
+  {
+    name: 'FallbackClient',
+    servers: 2,
+    open: (servers) => {
+      const [a, b] = [nth(servers, 0), nth(servers, 1)];
+      return onServers([a, b], (...options) => new FallbackClient([new Client(a.spec, ...options), new Client(b.spec, ...options)]));
+    },
+    skip: {
+      'stats, with sub-commands, values converted': 'FallbackClient: writes reach its first client only, so its second server holds no items for `stats items` to show',
+      "rawCommand returns the key's server's reply up to the end tokens; an unknown command fails typed":
+        'FallbackClient over single-server clients: a server that refuses a server-wide command fails it with its bare error, so the merged MemcacheClusterError cannot name it',
+    },
+  },
   //
   // MockMemcacheClient (issue10-mock): no servers. Every client a test makes must share one store, as
   // clients of one server share its items (tests write with one serde and read with another); `peek`
