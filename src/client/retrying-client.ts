@@ -38,8 +38,14 @@ export class RetryingClient<V = DefaultValue> extends MemcacheClient<V> {
   readonly codec: Codec<V>;
   readonly executor: Executor;
 
-  /** @throws MemcacheIllegalInputError when an option is invalid. */
-  constructor(client: MemcacheClient<V>, options: RetryingClientOptions = {}) {
+  // `client` is typed as the two parts used, not as MemcacheClient<V>: as an argument of that type,
+  // `new Client(server)` would have its value type inferred from the parameter (as `undefined`, which
+  // then demands a serde) instead of defaulting.
+  /**
+   * @param client Any client (`Client`, `PooledClient`, `HashClient`, …): its codec and executor are used.
+   * @throws MemcacheIllegalInputError when an option is invalid.
+   */
+  constructor(client: Pick<MemcacheClient<V>, 'codec' | 'executor'>, options: RetryingClientOptions = {}) {
     super();
     this.codec = client.codec;
     this.executor = new RetryExecutor(client.executor, options);
