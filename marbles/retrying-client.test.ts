@@ -71,6 +71,22 @@ describe('RetryingClient over a Client', () => {
     });
   });
 
+  it('a rawCommand (a server-wide write) that never left is retried too, and written once', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const fake = createFakeTransport({
+        scheduler,
+        connectAfter: 3,
+        replies: (n) => (n === 0 ? cold('--#', undefined, new Error('connect ECONNREFUSED')) : NEVER),
+        respond: () => 'OK\r\n',
+      });
+      const client = new RetryingClient(new Client(SERVER, { ...OPTIONS, connect: () => fake.transport }), { retryDelay: 10, scheduler });
+      expectObservable(client.rawCommand('verbosity 1')).toBe('-- 10ms ---(x|)', { x: new Map([[SERVER, Buffer.from('OK')]]) });
+      scheduler.flush();
+      expect(fake.written()).toEqual(['verbosity 1\r\n']);
+    });
+  });
+
   it('close() reaches the inner client: later commands fail with MemcacheClosedError, never retried', async () => {
     const scheduler = createTestScheduler();
     const fake = createFakeTransport({ scheduler });
