@@ -21,7 +21,9 @@ export type RetryingClientOptions = RetryOptions;
  * Any client whose failed commands are tried again: reads (and other commands that are harmless twice)
  * on any error, writes only when they surely never left this process, unless `retryWrites`. Bad input
  * and a closed client are never retried. It has every command of the client it wraps, with the same
- * results; `close()`, `destroy()` and `quit()` reach that client.
+ * results; `close()`, `destroy()` and `quit()` reach that client. With a serde, build the inner client
+ * first (or name the value type, `new RetryingClient<JsonValue>(…)`): written inline as the argument,
+ * `new Client(server, { serde })` gets its value type from this constructor's default instead.
  *
  * @example
  * ```ts
