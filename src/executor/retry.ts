@@ -12,8 +12,8 @@ import { retryPolicy, type RetryOptions, type RetryPolicy } from './retry-policy
  * (calls are immutable). Never retried: bad input, a closed client, errors outside `retryFor` or inside
  * `doNotRetryFor`, and writes that may have reached the server unless `retryWrites` (see `RetryOptions`).
  *
- * Unsubscribing cancels the try in flight or the wait before the next. `close()` and `destroy()` end
- * the waits at once: a command waiting to be tried again fails with its last error. An inner client
+ * Unsubscribing cancels the try in flight or the wait before the next. After `close()` or `destroy()`
+ * no try starts: a command waiting for its next try fails at once with its last error. An inner client
  * with `ignoreExc` never fails a read, so its reads are never retried.
  *
  * @example
