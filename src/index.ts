@@ -57,4 +57,5 @@ export { ketamaHasher } from './cluster/ketama.js';
 export { murmur3_32 } from './cluster/murmur3.js';
 export { PooledClient, type PooledClientOptions } from './pool/pooled-client.js';
 export { FallbackClient } from './client/fallback-client.js';
+export { RetryingClient, type RetryingClientOptions } from './client/retrying-client.js';
 export type { PoolOptions, PoolStats } from './pool/pool-options.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Client, FallbackClient, HashClient, PooledClient, serde, type CasMiss, type CasResult, type DefaultValue, type JsonValue, type MemcacheClient } from '../src/index.js';
+import { Client, FallbackClient, HashClient, PooledClient, RetryingClient, serde, type CasMiss, type CasResult, type DefaultValue, type JsonValue, type MemcacheClient } from '../src/index.js';
 
 /** true only when A and B are the same type (not merely assignable). */
 type SameType<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
@@ -26,7 +26,10 @@ describe('value types follow the serde', () => {
     const migration = new FallbackClient([new Client('127.0.0.1:1'), new Client('127.0.0.2:1')]);
     const same: SameType<typeof migration, FallbackClient<DefaultValue>> = true;
     const value: Promise<string | Uint8Array | undefined> = migration.get('k').then((v) => v, () => undefined);
-    expect(same).toBe(true);
+    const retrying = new RetryingClient(new Client('127.0.0.1:1', { serde: serde.json() }));
+    const json: SameType<typeof retrying, RetryingClient<JsonValue>> = true;
+    expect([same, json]).toEqual([true, true]);
+    await retrying.close();
     expect(await value).toBeUndefined();
     await migration.close();
   });

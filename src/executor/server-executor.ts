@@ -102,6 +102,7 @@ export class ServerExecutor implements Executor {
       next: (value) => sink.next(new Map([[this.settings.server, value]])),
       error: (error) => sink.error(error),
       complete: () => sink.complete(),
+      unsent: () => sink.unsent?.(),
     });
   }
 
