@@ -174,6 +174,11 @@ export class MemoryStore {
     return item === undefined ? undefined : hitOf(key, item);
   }
 
+  /** `stats reset`: every counter back to zero. Items stay, and `curr_items` keeps counting them. */
+  resetStats(): void {
+    Object.assign(this.counters, emptyStats());
+  }
+
   /** The counters now (a copy), `curr_items` counting live items only. */
   stats(): StoreStats {
     return { ...this.counters, curr_items: this.items.liveCount() };
