@@ -3,7 +3,7 @@ import { parseI32, parseU32 } from './text-numbers.js';
 import { answer, noreplyMaybe, unknown, type Handler } from './text-session.js';
 
 // Server-wide commands as memcached 1.6.18 answers them (probed against a real one; see
-// test/mock/text-server.differential.test.ts). Token counts exclude memcached's empty terminal token.
+// test/mock/text-server.wire.test.ts). Token counts exclude memcached's empty terminal token.
 
 /** memcached's `MAX_VERBOSITY_LEVEL`. */
 const MAX_VERBOSITY = 2;
