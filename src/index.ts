@@ -57,3 +57,6 @@ export { ketamaHasher } from './cluster/ketama.js';
 export { murmur3_32 } from './cluster/murmur3.js';
 export { PooledClient, type PooledClientOptions } from './pool/pooled-client.js';
 export type { PoolOptions, PoolStats } from './pool/pool-options.js';
+export { MockMemcacheClient, type MockMemcacheClientOptions } from './mock/mock-client.js';
+export { MemoryStore, type MemoryStoreOptions, type StoreHit } from './mock/memory-store.js';
+export type { StoreStats } from './mock/store-stats.js';
