@@ -81,7 +81,10 @@ export class MockMemcacheClient<V = DefaultValue> extends MemcacheClient<V> {
    * the wire (`keyPrefix` included), values as stored bytes with their flags and cas unique.
    */
   readonly memory: MemoryStore;
-  /** `up` from the first command until `close()` (and `down` after a raw `quit`), as `Client.health$`. */
+  /**
+   * `up` from the first command until `close()`, as `Client.health$`; `down` with the error where a
+   * connection would drop (a raw `quit`, a reply the client cannot read) until the next command.
+   */
   readonly health$: Observable<ConnectionHealth>;
   /** Every command outcome, as `Client.events$`. */
   readonly events$: Observable<ClientEvent>;

@@ -113,7 +113,7 @@ export class StoreLane implements Lane {
     job.state = 'done';
     job.written = true;
     const served = this.server.serve(Buffer.concat(packParts(job.parts)));
-    if (served.outcome === 'hangup') this.hungUp();
+    if (served.outcome === 'hangup') this.disconnected(new MemcacheUnexpectedCloseError(`${this.settings.label} closed the connection`));
     if (job.reader === undefined) {
       this.noreplyErrors(served.reply);
       job.settle();
@@ -121,8 +121,11 @@ export class StoreLane implements Lane {
     }
     const outcome = readReply(served.reply, job.reader, this.settings);
     if (outcome === 'complete') job.settle();
-    else if (outcome !== 'short') job.fail(outcome);
-    else if (served.outcome === 'hangup') job.fail(new MemcacheUnexpectedCloseError(`${this.settings.label} closed the connection`));
+    else if (outcome !== 'short') {
+      // A reply the client cannot read makes a connection drop its link, then fail the command.
+      this.disconnected(outcome);
+      job.fail(outcome);
+    } else if (served.outcome === 'hangup') job.fail(new MemcacheUnexpectedCloseError(`${this.settings.label} closed the connection`));
     // The server waits for bytes the request did not carry (a storage command sent by rawCommand, without
     // its data block): a real connection would wait until the command's timeout.
     else job.fail(new MemcacheTimeoutError(`${this.settings.label} is waiting for more of the request: the command would time out`));
@@ -142,11 +145,14 @@ export class StoreLane implements Lane {
     this.settings.onHealth({ state: 'up', since: this.settings.scheduler.now() });
   }
 
-  /** `quit`: the server dropped this connection; the next command opens another. */
-  private hungUp(): void {
+  /**
+   * The connection is gone (`quit`, or a reply the client could not read); the next command opens
+   * another. A real connection would also back off before that, failing commands meanwhile: not modelled.
+   */
+  private disconnected(error: MemcacheError): void {
+    if (!this.connected) return;
     this.connected = false;
     this.server.disconnect();
-    const error = new MemcacheUnexpectedCloseError(`${this.settings.label} closed the connection`);
     this.settings.onHealth({ state: 'down', since: this.settings.scheduler.now(), error });
   }
 

@@ -76,6 +76,18 @@ describe('lifecycle', () => {
     expect(states).toEqual(['down', 'up', 'down']);
   });
 
+  it('a reply the client cannot read, or a raw quit, drops the connection as it would a socket; the next command opens another', async () => {
+    const mock = new MockMemcacheClient();
+    const states: string[] = [];
+    mock.health$.subscribe((h) => states.push(h.state === 'down' ? `down ${h.error?.name ?? ''}`.trim() : h.state));
+    // StatsReader knows STAT lines, not stats reset's RESET: Client against memcached fails the same way.
+    await expect(mock.stats('reset')).rejects.toThrow(/unexpected reply to stats/);
+    expect(await mock.get('k')).toBeUndefined();
+    await expect(mock.rawCommand('quit')).rejects.toThrow(/closed the connection/);
+    expect(await mock.get('k')).toBeUndefined();
+    expect(states).toEqual(['down', 'up', 'down MemcacheUnknownError', 'up', 'down MemcacheUnexpectedCloseError', 'up']);
+  });
+
   it('events$ reports each command', async () => {
     const mock = new MockMemcacheClient();
     const names: string[] = [];
