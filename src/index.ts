@@ -59,3 +59,6 @@ export { PooledClient, type PooledClientOptions } from './pool/pooled-client.js'
 export { FallbackClient } from './client/fallback-client.js';
 export { RetryingClient, type RetryingClientOptions } from './client/retrying-client.js';
 export type { PoolOptions, PoolStats } from './pool/pool-options.js';
+export { MockMemcacheClient, type MockMemcacheClientOptions } from './mock/mock-client.js';
+export { MemoryStore, type MemoryStoreOptions, type StoreHit } from './mock/memory-store.js';
+export type { StoreStats } from './mock/store-stats.js';

@@ -6,9 +6,8 @@ import { ItemTable, type Item } from './item-table.js';
 import { MemcachedClock } from './memcached-clock.js';
 import { emptyStats, type StoreStats } from './store-stats.js';
 
-// The in-memory memcached behind the future MockMemcacheClient (issue 10, item 5). Not exported from
-// src/index.ts yet: the mock client arrives with the executor design, and this is the part of it that
-// does not depend on that design. Inputs are taken as the server's parser would hand them over, already
+// The in-memory memcached behind MockMemcacheClient (issue 10, item 5): text-server.ts reads the text
+// protocol and calls it. Inputs are taken as the server's parser would hand them over, already
 // validated by the command layer (wire keys, u32 flags, int32 exptimes, u64 deltas and uniques).
 //
 // Limits of the mock, by design: no eviction and no memory limit (only the per-item size limit), no
@@ -20,7 +19,15 @@ import { emptyStats, type StoreStats } from './store-stats.js';
 
 export { DEFAULT_ITEM_SIZE_MAX } from './item-size.js';
 
-/** One stored item, as a lookup returns it (a copy: changing it changes nothing in the store). */
+/**
+ * One stored item, as a lookup returns it (a copy: changing it changes nothing in the store).
+ *
+ * @example
+ * ```ts
+ * const hit = mock.memory.peek('app:user:1'); // the wire key: keyPrefix included
+ * hit?.flags; // 16: the default serde stored a string
+ * ```
+ */
 export interface StoreHit {
   /** The wire key (latin1, one char per byte). */
   readonly key: string;
@@ -37,7 +44,14 @@ export type StoreReply = 'STORED' | 'NOT_STORED' | 'EXISTS' | 'NOT_FOUND';
 /** The storage commands that share set's shape. */
 export type StoreCommand = 'set' | 'add' | 'replace' | 'append' | 'prepend';
 
-/** Options of {@link MemoryStore}. */
+/**
+ * Options of {@link MemoryStore}.
+ *
+ * @example
+ * ```ts
+ * new MemoryStore({ scheduler: new VirtualTimeScheduler(), itemSizeMax: 2 * 1024 * 1024 });
+ * ```
+ */
 export interface MemoryStoreOptions {
   /** Where time comes from (`now()` in ms); a TestScheduler moves it in tests. */
   readonly scheduler: SchedulerLike;
@@ -172,6 +186,11 @@ export class MemoryStore {
   peek(key: string): StoreHit | undefined {
     const item = this.items.peek(key);
     return item === undefined ? undefined : hitOf(key, item);
+  }
+
+  /** `stats reset`: every counter back to zero. Items stay, and `curr_items` keeps counting them. */
+  resetStats(): void {
+    Object.assign(this.counters, emptyStats());
   }
 
   /** The counters now (a copy), `curr_items` counting live items only. */

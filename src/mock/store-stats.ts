@@ -3,6 +3,11 @@
  * Each counts what the server counts (checked against a real server by the differential test), except
  * `curr_items`, which counts live items only: the server also counts expired and flushed items until it
  * happens to reclaim them, which depends on its LRU crawler's timing.
+ *
+ * @example
+ * ```ts
+ * const { get_hits, get_misses } = mock.memory.stats();
+ * ```
  */
 export interface StoreStats {
   /** Live items now. */

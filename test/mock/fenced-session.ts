@@ -1,0 +1,53 @@
+import net from 'node:net';
+
+// A bare socket to a real memcached that sends any request bytes followed by a meta no-op (`mn`) and
+// reads the reply up to its `MN`: where a reply ends without knowing what the request was.
+
+const FENCE = Buffer.from('mn\r\n', 'latin1');
+const FENCE_REPLY = Buffer.from('MN\r\n', 'latin1');
+
+export class FencedSession {
+  private buffer = Buffer.alloc(0);
+  private waiting: (() => void) | undefined;
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.buffer = Buffer.concat([this.buffer, chunk]);
+      this.waiting?.();
+    });
+    socket.on('error', () => this.waiting?.());
+    socket.on('close', () => this.waiting?.());
+  }
+
+  static open(port: number): Promise<FencedSession> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ port, host: '127.0.0.1' });
+      socket.once('error', reject);
+      socket.once('connect', () => resolve(new FencedSession(socket)));
+    });
+  }
+
+  /** The server's reply to `request`, without the fence's `MN`. Fails after 5 s without one. */
+  async exchange(request: Buffer): Promise<Buffer> {
+    this.socket.write(Buffer.concat([request, FENCE]));
+    const deadline = Date.now() + 5000;
+    while (!this.fenced()) {
+      if (this.socket.destroyed || Date.now() > deadline) throw new Error(`no MN after ${JSON.stringify(request.toString('latin1').slice(0, 80))}`);
+      await new Promise<void>((resolve) => {
+        this.waiting = resolve;
+        setTimeout(resolve, 100);
+      });
+    }
+    const reply = this.buffer.subarray(0, this.buffer.length - FENCE_REPLY.length);
+    this.buffer = Buffer.alloc(0);
+    return reply;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private fenced(): boolean {
+    return this.buffer.length >= FENCE_REPLY.length && this.buffer.subarray(this.buffer.length - FENCE_REPLY.length).equals(FENCE_REPLY);
+  }
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { MemcacheClosedError, MemcacheUnknownCommandError } from '../../src/index.js';
+import { MockMemcacheClient } from '../../src/mock/mock-client.js';
+import { only } from '../support/only.js';
+
+// The mock's batches, server-wide commands and lifecycle, through the public surface.
+
+const reply = { noreply: false } as const;
+
+async function statsOf(mock: MockMemcacheClient): Promise<Record<string, unknown>> {
+  return only(await mock.stats());
+}
+
+describe('batches', () => {
+  it('getMany and getsMany answer hits only, by the caller keys, with no I/O for no keys', async () => {
+    const mock = new MockMemcacheClient();
+    expect(await mock.setMany([['a', '1'], ['b', '2']], reply)).toEqual([]);
+    expect(await mock.getMany([])).toEqual(new Map());
+    const keys = Array.from({ length: 250 }, (_, i) => `k${i}`).concat(['a', 'b', 'a']);
+    expect(await mock.getMany(keys)).toEqual(new Map([['a', '1'], ['b', '2']]));
+    const withCas = await mock.getsMany(['b', 'zz']);
+    expect([...withCas.keys()]).toEqual(['b']);
+    expect(withCas.get('b')).toEqual({ value: '2', cas: expect.any(String) as unknown });
+    expect(await mock.deleteMany(['a', 'zz'], reply)).toBe(true);
+    expect(await mock.getMany(['a', 'b'])).toEqual(new Map([['b', '2']]));
+    // A key listed twice is asked for once: 252 + 2 + 2 lookups.
+    expect(await statsOf(mock)).toMatchObject({ cmd_get: 256, get_hits: 4 });
+  });
+});
+
+describe('server-wide commands', () => {
+  it('answer by server name, and stats counters move', async () => {
+    const mock = new MockMemcacheClient({ server: 'cache-a:11311' });
+    expect(await mock.version()).toEqual(new Map([['cache-a:11311', '1.6.18']]));
+    await mock.set('k', 'v');
+    await mock.get('k');
+    await mock.get('nope');
+    expect(await statsOf(mock)).toMatchObject({ cmd_set: 1, cmd_get: 2, get_hits: 1, get_misses: 1, curr_items: 1, total_items: 1, version: '1.6.18', curr_connections: 1 });
+    expect(only(await mock.stats('settings'))).toMatchObject({ tcpport: 11311, item_size_max: 1024 * 1024 });
+    expect(only(await mock.flushAll(0, reply))).toBe(true);
+    expect(await statsOf(mock)).toMatchObject({ cmd_flush: 1, curr_items: 0 });
+    expect(only(await mock.rawCommand('stats reset')).toString()).toBe('RESET');
+    expect(await statsOf(mock)).toMatchObject({ cmd_set: 0, cmd_get: 0, cmd_flush: 0 });
+  });
+
+  it('answers what it does not model as memcached answers an unknown command', async () => {
+    const mock = new MockMemcacheClient();
+    await expect(mock.stats('slabs')).rejects.toBeInstanceOf(MemcacheUnknownCommandError);
+    await expect(mock.rawCommand('mg k v')).rejects.toBeInstanceOf(MemcacheUnknownCommandError);
+    expect(only(await mock.rawCommand('mn')).toString()).toBe('MN');
+    await expect(mock.shutdown()).rejects.toThrow(/shutdown not enabled/);
+    expect(only(await mock.cacheMemlimit(128))).toBe(true);
+    expect(await statsOf(mock)).toMatchObject({ limit_maxbytes: 128 * 1024 * 1024 });
+  });
+});
+
+describe('lifecycle', () => {
+  it('quit keeps the data (same server, new connection); close refuses later commands', async () => {
+    const mock = new MockMemcacheClient();
+    await mock.set('k', 'v');
+    await mock.quit();
+    expect(await mock.get('k')).toBe('v');
+    expect(await statsOf(mock)).toMatchObject({ total_connections: 2, curr_connections: 1 });
+    await mock.close();
+    await mock.close();
+    await expect(mock.get('k')).rejects.toBeInstanceOf(MemcacheClosedError);
+  });
+
+  it('health$ is up from the first command until close, as a connection would be', async () => {
+    const mock = new MockMemcacheClient();
+    const states: string[] = [];
+    mock.health$.subscribe((h) => states.push(h.state));
+    await mock.get('k');
+    await mock.get('k');
+    await mock.close();
+    expect(states).toEqual(['down', 'up', 'down']);
+  });
+
+  it('a reply the client cannot read, or a raw quit, drops the connection as it would a socket; the next command opens another', async () => {
+    const mock = new MockMemcacheClient();
+    const states: string[] = [];
+    mock.health$.subscribe((h) => states.push(h.state === 'down' ? `down ${h.error?.name ?? ''}`.trim() : h.state));
+    // StatsReader knows STAT lines, not stats reset's RESET: Client against memcached fails the same way.
+    await expect(mock.stats('reset')).rejects.toThrow(/unexpected reply to stats/);
+    expect(await mock.get('k')).toBeUndefined();
+    await expect(mock.rawCommand('quit')).rejects.toThrow(/closed the connection/);
+    expect(await mock.get('k')).toBeUndefined();
+    expect(states).toEqual(['down', 'up', 'down MemcacheUnknownError', 'up', 'down MemcacheUnexpectedCloseError', 'up']);
+  });
+
+  it('events$ reports each command', async () => {
+    const mock = new MockMemcacheClient();
+    const names: string[] = [];
+    mock.events$.subscribe((e) => e.type === 'command' && names.push(`${e.name}:${e.ok}`));
+    await mock.set('k', 'v');
+    await mock.incr('k', 1).catch(() => undefined);
+    expect(names).toEqual(['set:true', 'incr:false']);
+  });
+});
