@@ -1,6 +1,6 @@
 import { NEVER, catchError, map, of, throwError, type Observable, type TeardownLogic } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { Client, MemcacheClient, MemcacheClosedError, MemcacheQueueFullError, type Call, type Codec, type Executor, type Load, type MemcacheError, type Sink } from '../src/index.js';
+import { Client, HashClient, MemcacheClient, MemcacheClosedError, MemcacheClusterError, MemcacheConnectionError, MemcacheNoServersError, MemcacheQueueFullError, type Call, type Codec, type Executor, type Load, type MemcacheError, type Sink } from '../src/index.js';
 import { createFakeTransport } from './fake-transport.js';
 import { createTestScheduler } from './helpers/observable-matcher.js';
 
@@ -20,7 +20,7 @@ class Recording implements Executor {
     return this.inner.execute(call, { ...sink, next: (v) => sink.next(v), error: (e) => sink.error(e), complete: () => sink.complete(), unsent: () => this.unsent.push(call.info.name) });
   }
   broadcast<T>(call: Call<T>, sink: Sink<Map<string, T>>): TeardownLogic {
-    return this.inner.broadcast(call, sink);
+    return this.inner.broadcast(call, { next: (v) => sink.next(v), error: (e) => sink.error(e), complete: () => sink.complete(), unsent: () => this.unsent.push(call.info.name) });
   }
   quit(): Promise<void> {
     return this.inner.quit();
@@ -36,7 +36,7 @@ class Recording implements Executor {
 class Probe extends MemcacheClient {
   readonly codec: Codec<string | Uint8Array>;
   readonly executor: Recording;
-  constructor(inner: Client) {
+  constructor(inner: MemcacheClient) {
     super();
     this.codec = inner.codec;
     this.executor = new Recording(inner.executor);
@@ -87,5 +87,19 @@ describe('Sink.unsent', () => {
     // b and c were refused by the full queue, d by the closed client; a had been written when destroyed.
     expect(fake.written()).toEqual(['get a\r\n']);
     expect(probe.executor.unsent).toEqual(['get', 'get', 'get']);
+  });
+
+  it('is told by a HashClient for a command it could route nowhere, and after close', async () => {
+    const scheduler = createTestScheduler();
+    const fake = createFakeTransport({ scheduler, replies: refused });
+    // One server, dead after its first refused connection: nothing is left to route to.
+    const cluster = new HashClient([SERVER], { scheduler, connect: () => fake.transport, retryAttempts: 1 });
+    const probe = new Probe(cluster);
+    expect(await probe.incr('n', 1).catch((e: unknown) => e)).toBeInstanceOf(MemcacheConnectionError);
+    expect(await probe.rawCommand('version').catch((e: unknown) => e)).toBeInstanceOf(MemcacheNoServersError);
+    expect(await probe.setMany([['a', 'x']]).catch((e: unknown) => e)).toBeInstanceOf(MemcacheClusterError);
+    await probe.close();
+    expect(await probe.flushAll().catch((e: unknown) => e)).toBeInstanceOf(MemcacheClosedError);
+    expect(probe.executor.unsent).toEqual(['incr', 'raw', 'flush_all']);
   });
 });

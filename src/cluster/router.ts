@@ -55,11 +55,13 @@ export class Router implements Executor {
     const key = call.keys[0];
     const target = key === undefined ? undefined : this.target(key);
     if (closed !== undefined || target instanceof Error) {
+      sink.unsent?.();
       sink.error(closed ?? target);
       return undefined;
     }
     const live = target !== undefined ? [target] : (this.settings.ring()?.live ?? []);
     if (live.length === 0) {
+      sink.unsent?.();
       sink.error(new MemcacheNoServersError('no live memcached server'));
       return undefined;
     }
@@ -97,6 +99,7 @@ export class Router implements Executor {
   private many<T>(call: Call<T>, parts: NonNullable<Call<T>['split']>, sink: Sink<T>): TeardownLogic {
     const closed = this.settings.closed();
     if (closed !== undefined) {
+      sink.unsent?.();
       sink.error(closed);
       return undefined;
     }
