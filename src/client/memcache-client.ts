@@ -6,7 +6,7 @@ import type { RoutedKey } from '../cluster/routed-key.js';
 import type { MemcacheError } from '../errors.js';
 import { mapRequest, type Call } from '../executor/call.js';
 import type { Executor } from '../executor/executor.js';
-import { checkCasToken, checkCount, checkDelta, checkExpire, checkFlushDelay } from '../protocol/numbers.js';
+import { checkCasToken, checkDelta, checkExpire, checkFlushDelay, checkMemlimit } from '../protocol/numbers.js';
 import type { Key } from '../protocol/keys.js';
 import type { DefaultValue } from '../serde/default.js';
 import { deleteManyCall, keyCall, readCall, readManyCall, serverCall, storeManyCall } from './calls.js';
@@ -198,9 +198,9 @@ export abstract class MemcacheClient<V = DefaultValue> {
     return this.runEach((c) => serverCall(COMMANDS.stats, mapRequest(wire.stats(args.map((a) => c.word(a))), statsObject), () => ({})));
   }
 
-  /** Sets the servers' memory limit in megabytes. */
+  /** Sets the servers' memory limit in megabytes (8 up to 1,000,000,000, as memcached accepts). */
   cacheMemlimit(megabytes: number): Command<Map<string, boolean>> {
-    return this.runEach(() => serverCall(COMMANDS.cacheMemlimit, wire.cacheMemlimit(checkCount(megabytes, 'memlimit'))));
+    return this.runEach(() => serverCall(COMMANDS.cacheMemlimit, wire.cacheMemlimit(checkMemlimit(megabytes))));
   }
 
   /** Each server's version string, e.g. `1.6.18`. */

@@ -1,4 +1,4 @@
-import { MemcacheError } from '../errors.js';
+import { MemcacheError, MemcacheServerError } from '../errors.js';
 import type { ValueFrame } from '../protocol/frames.js';
 import { parseU64 } from '../protocol/numbers.js';
 import type { Request } from '../protocol/request.js';
@@ -142,9 +142,11 @@ export function flushAll(delay: string, noreply: boolean): Request<boolean> {
   return lineCommand('flush_all', `flush_all ${delay}${suffix(noreply)}`, noreply, true, (l) => (l === 'OK' ? true : undefined));
 }
 
-/** `cache_memlimit <megabytes>` → OK. */
+/** `cache_memlimit <megabytes>` → OK, or `MEMLIMIT_TOO_SMALL …` / `MEMLIMIT_ADJUST_FAILED …`, a refusal in one line. */
 export function cacheMemlimit(megabytes: string): Request<boolean> {
-  return lineCommand('cache_memlimit', `cache_memlimit ${megabytes}\r\n`, false, true, (l) => (l === 'OK' ? true : undefined));
+  return lineCommand<boolean>('cache_memlimit', `cache_memlimit ${megabytes}\r\n`, false, true, (l) =>
+    l === 'OK' ? true : l.startsWith('MEMLIMIT_') ? new MemcacheServerError(l) : undefined,
+  );
 }
 
 /** `version` → `VERSION <version>`. */
@@ -172,7 +174,7 @@ function pick(line: string, yes: string, no: string): boolean | undefined {
   return line === yes ? true : line === no ? false : undefined;
 }
 
-function lineCommand<T>(name: string, line: string, noreply: boolean, noreplyValue: T, map: (line: string) => T | undefined): Request<T> {
+function lineCommand<T>(name: string, line: string, noreply: boolean, noreplyValue: T, map: (line: string) => T | MemcacheError | undefined): Request<T> {
   return { name, parts: [line], reader: noreply ? undefined : () => new LineReader(name, map), noreplyValue };
 }
 

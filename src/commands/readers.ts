@@ -30,14 +30,17 @@ function unexpected(frame: Frame, command: string): MemcacheUnknownError {
   return new MemcacheUnknownError(`unexpected reply to ${command}: ${JSON.stringify(shown)}`);
 }
 
-/** Reads `count` one-line replies (one per wire command), mapping each; error lines are kept per slot. */
+/**
+ * Reads `count` one-line replies (one per wire command), mapping each (a map may return the command's
+ * own refusal as an error); error lines are kept per slot.
+ */
 export class LinesReader<T> implements ReplyReader<Array<T | MemcacheError>> {
   private readonly out: Array<T | MemcacheError> = [];
 
   constructor(
     private readonly command: string,
     private readonly count: number,
-    private readonly map: (line: string) => T | undefined,
+    private readonly map: (line: string) => T | MemcacheError | undefined,
   ) {}
 
   read(frame: Frame): boolean {
@@ -59,7 +62,7 @@ export class LinesReader<T> implements ReplyReader<Array<T | MemcacheError>> {
 export class LineReader<T> implements ReplyReader<T> {
   private readonly lines: LinesReader<T>;
 
-  constructor(command: string, map: (line: string) => T | undefined) {
+  constructor(command: string, map: (line: string) => T | MemcacheError | undefined) {
     this.lines = new LinesReader(command, 1, map);
   }
 
@@ -130,6 +133,8 @@ export class StatsReader implements ReplyReader<Array<readonly [string, string]>
     }
     if (frame.kind !== 'line') throw unexpected(frame, 'stats');
     const text = frame.line.toString('latin1');
+    // `stats reset` answers RESET and `stats detail on|off` OK, alone: no statistics.
+    if (this.pairs.length === 0 && (text === 'RESET' || text === 'OK')) return true;
     const [word, name = '', ...rest] = text.split(' ');
     if (word === 'STAT') this.pairs.push([name, rest[0] ?? '']);
     else if (word === 'ITEM') this.pairs.push([name, rest.join(' ')]);

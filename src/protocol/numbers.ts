@@ -80,6 +80,18 @@ export function checkCount(value: number, what: string): string {
   return String(value);
 }
 
+/** memcached's `cache_memlimit` takes 8 MB up to 1,000,000,000 MB (below, or above 2^32, it refuses). */
+const MEMLIMIT_MIN = 8;
+const MEMLIMIT_MAX = 1_000_000_000;
+
+/** A `cache_memlimit` argument in megabytes. @throws MemcacheIllegalInputError outside what memcached accepts. */
+export function checkMemlimit(megabytes: number): string {
+  if (!Number.isSafeInteger(megabytes) || megabytes < MEMLIMIT_MIN || megabytes > MEMLIMIT_MAX) {
+    throw new MemcacheIllegalInputError(`cache_memlimit takes an integer number of megabytes in ${MEMLIMIT_MIN}..${MEMLIMIT_MAX}, got ${String(megabytes)}`);
+  }
+  return String(megabytes);
+}
+
 /** Parses an unsigned 64-bit decimal reply (incr/decr) exactly. */
 export function parseU64(text: string): bigint | undefined {
   return /^[0-9]{1,20}$/.test(text) ? BigInt(text) : undefined;

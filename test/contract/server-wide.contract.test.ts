@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { MemcacheUnknownCommandError } from '../../src/index.js';
+import { MemcacheIllegalInputError, MemcacheUnknownCommandError } from '../../src/index.js';
 import { only } from '../support/only.js';
 import { contract, eachServer, rejectsOnEveryServer } from './contract.js';
 
@@ -38,6 +38,25 @@ contract('server-wide commands', (t) => {
     expect(rawGet.toString('latin1')).toBe(`VALUE ${k} 16 10\r\nraw\r\nvalue\r\n`);
     expect(only(await t.client.rawCommand(`mg ${k} v`, { key: k })).toString('latin1')).toBe('VA 10\r\nraw\r\nvalue');
     await rejectsOnEveryServer(t, t.client.rawCommand('definitely_not_a_command'), MemcacheUnknownCommandError);
+  });
+
+  t.it('cacheMemlimit refuses what memcached would refuse, before sending', async () => {
+    for (const megabytes of [0, 7, 1_000_000_001, 2 ** 32, 64.5]) {
+      const error = await t.client.cacheMemlimit(megabytes).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MemcacheIllegalInputError);
+      expect((error as Error).message).toMatch(/8\.\.1000000000/);
+    }
+    for (const [, done] of eachServer(t, await t.client.cacheMemlimit(8))) expect(done).toBe(true);
+    for (const [, done] of eachServer(t, await t.client.cacheMemlimit(64))) expect(done).toBe(true);
+  });
+
+  t.it('stats reset answers with no statistics, and the counters start again', async () => {
+    const k = t.fresh();
+    await t.client.set(k, 'v', reply);
+    expect(await t.client.get(k)).toBe('v');
+    for (const [, none] of eachServer(t, await t.client.stats('reset'))) expect(none).toEqual({});
+    for (const [, general] of eachServer(t, await t.client.stats())) expect(general['get_hits']).toBe(0);
+    expect(await t.client.get(k)).toBe('v');
   });
 
   t.it('flushAll empties the cache', async () => {
