@@ -120,8 +120,11 @@ export class StoreLane implements Lane {
       return;
     }
     const outcome = readReply(served.reply, job.reader, this.settings);
-    if (outcome === 'complete') job.settle();
-    else if (outcome !== 'short') {
+    if (outcome === 'complete' || outcome instanceof Leftover) {
+      job.settle();
+      // Frames no command waits for put the stream out of step: a connection drops its link over them.
+      if (outcome instanceof Leftover) this.disconnected(new MemcacheUnknownError(`received a ${outcome.frame.kind} frame while no command was waiting`));
+    } else if (outcome !== 'short') {
       // A reply the client cannot read makes a connection drop its link, then fail the command.
       this.disconnected(outcome);
       job.fail(outcome);
@@ -166,15 +169,24 @@ export class StoreLane implements Lane {
   }
 }
 
+/** A complete reply followed by a frame nobody asked for (a `rawCommand` whose `endTokens` end it early). */
+class Leftover {
+  constructor(readonly frame: Frame) {}
+}
+
 /**
- * Hands the reply's frames to the reader: 'complete' when it took a whole reply, 'short' when the frames
- * ran out first, or the error a connection would fail the command with. Frames left after a complete
- * reply (a `rawCommand` whose `endTokens` end it early) are dropped: a connection would drop the link
- * over them, after this command had settled.
+ * Hands the reply's frames to the reader: 'complete' when it took a whole reply, a `Leftover` when frames
+ * remain after it, 'short' when the frames ran out first, or the error a connection would fail the
+ * command with.
  */
-function readReply(reply: Buffer, reader: ReplyReader<unknown>, settings: ConnectionSettings): 'complete' | 'short' | MemcacheError {
+function readReply(reply: Buffer, reader: ReplyReader<unknown>, settings: ConnectionSettings): 'complete' | 'short' | Leftover | MemcacheError {
   try {
-    for (const frame of parse(reply, settings)) if (reader.read(frame)) return 'complete';
+    const frames = parse(reply, settings);
+    for (let i = 0; i < frames.length; i++) {
+      if (!reader.read(frames[i] as Frame)) continue;
+      const next = frames[i + 1];
+      return next === undefined ? 'complete' : new Leftover(next);
+    }
     return 'short';
   } catch (error) {
     return error instanceof MemcacheError ? error : new MemcacheUnknownError(`the reply could not be read: ${String(error)}`, { cause: error });

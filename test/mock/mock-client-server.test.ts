@@ -80,8 +80,9 @@ describe('lifecycle', () => {
     const mock = new MockMemcacheClient();
     const states: string[] = [];
     mock.health$.subscribe((h) => states.push(h.state === 'down' ? `down ${h.error?.name ?? ''}`.trim() : h.state));
-    // StatsReader knows STAT lines, not stats reset's RESET: Client against memcached fails the same way.
-    await expect(mock.stats('reset')).rejects.toThrow(/unexpected reply to stats/);
+    // A raw stats read up to its first line leaves the other lines unclaimed: the stream is out of step
+    // with the commands, so the connection goes, as Client's does against memcached.
+    expect(only(await mock.rawCommand('stats', { endTokens: '\r\n' })).toString('latin1')).toMatch(/^STAT pid \d+$/);
     expect(await mock.get('k')).toBeUndefined();
     await expect(mock.rawCommand('quit')).rejects.toThrow(/closed the connection/);
     expect(await mock.get('k')).toBeUndefined();
