@@ -1,7 +1,7 @@
 import type { CommandInfo } from '../commands/spec.js';
 import * as wire from '../commands/definitions.js';
 import type { RoutedKey } from '../cluster/routed-key.js';
-import { mapRequest, type Call } from '../executor/call.js';
+import { mapRequest, type Call, type Split } from '../executor/call.js';
 import type { ValueFrame } from '../protocol/frames.js';
 import type { Request } from '../protocol/request.js';
 import type { Codec } from './codec.js';
@@ -46,36 +46,68 @@ export function readManyCall<V, K extends RoutedKey, T>(
   verb: 'get' | 'gets',
   read: (key: K, frame: ValueFrame) => T,
 ): Call<Map<K, T>> {
-  const wireKeys = keys.map((k) => codec.key(k));
-  const build = (indexes: readonly number[] | undefined): Call<Map<K, T>> => {
+  const wireKeys = keys.map((key) => codec.key(key));
+  const byWire = new Map<string, K>();
+  for (let i = 0; i < keys.length; i++) byWire.set(wireKeys[i] as string, keys[i] as K);
+  return new ReadMany(info, keys, wireKeys, byWire, verb, read, codec.ignoreExc);
+}
+
+/**
+ * One batch read (or one server's part of it). A class, not an object of closures: a batch is built
+ * per call, and its parts only when a cluster splits it.
+ */
+class ReadMany<K extends RoutedKey, T> implements Call<Map<K, T>>, Split<Map<K, T>> {
+  readonly request: Request<Map<K, T>>;
+  readonly split = this;
+
+  constructor(
+    readonly info: CommandInfo,
+    readonly keys: readonly K[],
+    /** The wire form of each of `keys`, by index. */
+    private readonly wireKeys: readonly string[],
+    private readonly byWire: ReadonlyMap<string, K>,
+    private readonly verb: 'get' | 'gets',
+    private readonly read: (key: K, frame: ValueFrame) => T,
+    private readonly lenient: boolean,
+  ) {
+    this.request = mapRequest(wire.retrieveEach(verb, byWire), (frames) => this.hits(frames));
+  }
+
+  miss(): Map<K, T> {
+    return new Map();
+  }
+
+  part(indexes: readonly number[]): Call<Map<K, T>> {
+    const keys = indexes.map((i) => this.keys[i] as K);
+    const wireKeys = indexes.map((i) => this.wireKeys[i] as string);
     const byWire = new Map<string, K>();
-    for (const i of indexes ?? wireKeys.keys()) byWire.set(wireKeys[i] as string, keys[i] as K);
-    const request = mapRequest(wire.retrieve(verb, [...byWire.keys()]), (frames) => {
-      const out = new Map<K, T>();
-      for (const frame of frames) {
-        const key = byWire.get(frame.key) as K;
-        try {
-          out.set(key, read(key, frame));
-        } catch (error) {
-          if (!codec.ignoreExc) throw error;
-        }
+    for (let i = 0; i < keys.length; i++) byWire.set(wireKeys[i] as string, keys[i] as K);
+    return new ReadMany(this.info, keys, wireKeys, byWire, this.verb, this.read, this.lenient);
+  }
+
+  join(parts: ReadonlyArray<Map<K, T>>): Map<K, T> {
+    if (parts.length === 1) return parts[0] as Map<K, T>;
+    const out = new Map<K, T>();
+    for (const part of parts) for (const [k, v] of part) out.set(k, v);
+    return out;
+  }
+
+  missing(result: Map<K, T>): number[] {
+    return this.keys.flatMap((k, i) => (result.has(k) ? [] : [i]));
+  }
+
+  private hits(frames: readonly ValueFrame[]): Map<K, T> {
+    const out = new Map<K, T>();
+    for (const frame of frames) {
+      const key = this.byWire.get(frame.key) as K;
+      try {
+        out.set(key, this.read(key, frame));
+      } catch (error) {
+        if (!this.lenient) throw error;
       }
-      return out;
-    });
-    const picked = indexes === undefined ? keys : indexes.map((i) => keys[i] as K);
-    return {
-      info,
-      keys: picked,
-      request,
-      miss: () => new Map(),
-      split: {
-        part: (some) => build(indexes === undefined ? some : some.map((i) => indexes[i] as number)),
-        join: joinMaps,
-        missing: (result) => picked.flatMap((k, i) => (result.has(k) ? [] : [i])),
-      },
-    };
-  };
-  return build(undefined);
+    }
+    return out;
+  }
 }
 
 /** A batch of sets: resolves to the caller's keys that were not stored. */
@@ -98,11 +130,4 @@ export function deleteManyCall(info: CommandInfo, keys: readonly RoutedKey[], wi
     return { info, keys: picked, request, split: { part: (sub) => build(indexes === undefined ? sub : sub.map((i) => indexes[i] as number)), join: () => true } };
   };
   return build(undefined);
-}
-
-function joinMaps<K, T>(parts: ReadonlyArray<Map<K, T>>): Map<K, T> {
-  if (parts.length === 1) return parts[0] as Map<K, T>;
-  const out = new Map<K, T>();
-  for (const part of parts) for (const [k, v] of part) out.set(k, v);
-  return out;
 }

@@ -1,8 +1,8 @@
 import type { Stored } from '../commands/definitions.js';
-import { split, type RoutedKey } from '../cluster/routed-key.js';
+import { storedKey, type RoutedKey } from '../cluster/routed-key.js';
 import { MemcacheError, MemcacheIllegalInputError, MemcacheSerdeError } from '../errors.js';
 import type { ValueFrame } from '../protocol/frames.js';
-import { describeKey, wireKey, type Key } from '../protocol/keys.js';
+import { describeKey, wireKey, type Key, type KeyRules } from '../protocol/keys.js';
 import { checkFlags, ITEM_OVERHEAD } from '../protocol/numbers.js';
 import { rawLine } from '../protocol/raw-line.js';
 import type { Serde, Serialized } from '../serde/types.js';
@@ -28,10 +28,14 @@ export interface StoreOptions extends NoreplyOption {
  * (or the serde's error) before a byte is sent.
  */
 export class Codec<V> {
+  private readonly rules: KeyRules;
+
   constructor(
     readonly options: ResolvedOptions,
     readonly serde: Serde<V>,
-  ) {}
+  ) {
+    this.rules = { prefix: options.prefix, allowUnicodeKeys: options.allowUnicodeKeys };
+  }
 
   /** Reads that fail resolve as misses, and an unreadable item in a batch is a miss for its key alone. */
   get ignoreExc(): boolean {
@@ -40,7 +44,7 @@ export class Codec<V> {
 
   /** The wire form of a caller's key (of a routed pair, the stored key), prefix applied, validated. */
   key(key: RoutedKey): string {
-    return wireKey(split(key)[1], { prefix: this.options.prefix, allowUnicodeKeys: this.options.allowUnicodeKeys });
+    return wireKey(storedKey(key), this.rules);
   }
 
   /** Validates a stats-style argument like a key, without the prefix. */
@@ -61,7 +65,7 @@ export class Codec<V> {
   /** A value ready for the wire: key, serialized bytes, flags, checked against `maxValueSize`. */
   item(key: RoutedKey, value: V, options: StoreOptions): Stored {
     const wire = this.key(key);
-    const stored = split(key)[1];
+    const stored = storedKey(key);
     let serialized: Serialized;
     try {
       serialized = this.serde.serialize(stored, value);

@@ -2,17 +2,15 @@ import { COMMANDS } from '../commands/spec.js';
 import * as wire from '../commands/definitions.js';
 import type { StatValue } from '../commands/readers.js';
 import { statsObject } from '../commands/stats.js';
-import type { RoutedKey } from '../cluster/routed-key.js';
+import { storedKey, type RoutedKey } from '../cluster/routed-key.js';
 import type { MemcacheError } from '../errors.js';
 import { mapRequest, type Call } from '../executor/call.js';
 import type { Executor } from '../executor/executor.js';
 import { checkCasToken, checkDelta, checkExpire, checkFlushDelay, checkMemlimit } from '../protocol/numbers.js';
-import type { Key } from '../protocol/keys.js';
 import type { DefaultValue } from '../serde/default.js';
 import { deleteManyCall, keyCall, readCall, readManyCall, serverCall, storeManyCall } from './calls.js';
 import type { Codec, NoreplyOption, StoreOptions } from './codec.js';
-import type { TeardownLogic } from 'rxjs';
-import { Command, rejected, settled, type Sink } from './command.js';
+import { Command, rejected, settled } from './command.js';
 
 /** A hit of `gets`/`gats`: the value and its cas unique (decimal digits, passed back to `cas()`). */
 export interface CasResult<T> {
@@ -108,7 +106,7 @@ export abstract class MemcacheClient<V = DefaultValue> {
    */
   cas(key: RoutedKey, value: V, cas: string | bigint, options: StoreOptions = {}): Command<boolean | null> {
     return this.run((c) => {
-      const request = wire.store('cas', c.item(key, value, options), checkExpire(options.expire), options.noreply ?? false, checkCasToken(cas));
+      const request = wire.cas(c.item(key, value, options), checkExpire(options.expire), options.noreply ?? false, checkCasToken(cas));
       return keyCall(COMMANDS.cas, key, request);
     });
   }
@@ -130,40 +128,40 @@ export abstract class MemcacheClient<V = DefaultValue> {
   get(key: RoutedKey): Command<V | undefined>;
   get<D>(key: RoutedKey, defaultValue: D): Command<V | D>;
   get<D>(key: RoutedKey, defaultValue?: D): Command<V | D | undefined> {
-    return this.runOr((c) => readCall(COMMANDS.get, c, key, 'get', undefined, (f) => c.decode(stored(key), f)), defaultValue);
+    return this.runOr((c) => readCall(COMMANDS.get, c, key, 'get', undefined, (f) => c.decode(storedKey(key), f)), defaultValue);
   }
 
   /** Fetches and touches: the value with its expiry reset to `expire`, or `defaultValue`. */
   gat(key: RoutedKey, expire: number): Command<V | undefined>;
   gat<D>(key: RoutedKey, expire: number, defaultValue: D): Command<V | D>;
   gat<D>(key: RoutedKey, expire: number, defaultValue?: D): Command<V | D | undefined> {
-    return this.runOr((c) => readCall(COMMANDS.gat, c, key, 'gat', checkExpire(expire), (f) => c.decode(stored(key), f)), defaultValue);
+    return this.runOr((c) => readCall(COMMANDS.gat, c, key, 'gat', checkExpire(expire), (f) => c.decode(storedKey(key), f)), defaultValue);
   }
 
   /** The value and its cas token, or `{ value: defaultValue, cas: casDefault }` on a miss. */
   gets<D = undefined, C = undefined>(key: RoutedKey, defaultValue?: D, casDefault?: C): Command<CasResult<V> | CasMiss<D, C>> {
     const miss: CasMiss<D, C> = { value: defaultValue as D, cas: casDefault as C };
-    return this.runOr((c) => readCall(COMMANDS.gets, c, key, 'gets', undefined, (f) => ({ value: c.decode(stored(key), f), cas: f.cas ?? '' })), miss);
+    return this.runOr((c) => readCall(COMMANDS.gets, c, key, 'gets', undefined, (f) => ({ value: c.decode(storedKey(key), f), cas: f.cas ?? '' })), miss);
   }
 
   /** `gets` that also resets the expiry to `expire`. */
   gats<D = undefined, C = undefined>(key: RoutedKey, expire: number, defaultValue?: D, casDefault?: C): Command<CasResult<V> | CasMiss<D, C>> {
     const miss: CasMiss<D, C> = { value: defaultValue as D, cas: casDefault as C };
-    return this.runOr((c) => readCall(COMMANDS.gats, c, key, 'gats', checkExpire(expire), (f) => ({ value: c.decode(stored(key), f), cas: f.cas ?? '' })), miss);
+    return this.runOr((c) => readCall(COMMANDS.gats, c, key, 'gats', checkExpire(expire), (f) => ({ value: c.decode(storedKey(key), f), cas: f.cas ?? '' })), miss);
   }
 
   /** The hits among `keys`, keyed by the caller's keys (no prefix). No I/O for an empty list. */
   getMany<K extends RoutedKey>(keys: Iterable<K>): Command<Map<K, V>> {
     const list = [...keys];
     if (list.length === 0) return settled(new Map());
-    return this.run((c) => readManyCall(COMMANDS.getMany, c, list, 'get', (k, f) => c.decode(stored(k), f)));
+    return this.run((c) => readManyCall(COMMANDS.getMany, c, list, 'get', (k, f) => c.decode(storedKey(k), f)));
   }
 
   /** Like `getMany`, with each hit's cas token. */
   getsMany<K extends RoutedKey>(keys: Iterable<K>): Command<Map<K, CasResult<V>>> {
     const list = [...keys];
     if (list.length === 0) return settled(new Map());
-    return this.run((c) => readManyCall(COMMANDS.getsMany, c, list, 'gets', (k, f) => ({ value: c.decode(stored(k), f), cas: f.cas ?? '' })));
+    return this.run((c) => readManyCall(COMMANDS.getsMany, c, list, 'gets', (k, f) => ({ value: c.decode(storedKey(k), f), cas: f.cas ?? '' })));
   }
 
   /** Deletes the key: true if it existed (always true with noreply). */
@@ -251,14 +249,20 @@ export abstract class MemcacheClient<V = DefaultValue> {
    * returns the cold command that runs it on each subscription.
    */
   protected run<T>(build: (codec: Codec<V>) => Call<T>): Command<T> {
-    return this.command(build, (call, sink: Sink<T>) => this.executor.execute(call, sink));
+    const call = this.build(build);
+    if (call instanceof Command) return call;
+    const executor = this.executor;
+    return new Command<T>((sink) => executor.execute(call, sink));
   }
 
   /** `run` for a read whose miss (undefined) the caller sees as `miss` (when given). */
   protected runOr<T, D>(build: (codec: Codec<V>) => Call<T | undefined>, miss: D): Command<T | D> {
     if (miss === undefined) return this.run(build) as Command<T | D>;
-    return this.command(build, (call, sink: Sink<T | D>) =>
-      this.executor.execute(call, {
+    const call = this.build(build);
+    if (call instanceof Command) return call;
+    const executor = this.executor;
+    return new Command<T | D>((sink) =>
+      executor.execute(call, {
         next: (value) => sink.next(value === undefined ? miss : value),
         error: (error) => sink.error(error),
         complete: () => sink.complete(),
@@ -268,31 +272,28 @@ export abstract class MemcacheClient<V = DefaultValue> {
 
   /** `run` for a call to every server. */
   protected runEach<T>(build: (codec: Codec<V>) => Call<T>): Command<Map<string, T>> {
-    return this.command(build, (call, sink: Sink<Map<string, T>>) => this.executor.broadcast(call, sink));
+    const call = this.build(build);
+    if (call instanceof Command) return call;
+    const executor = this.executor;
+    return new Command<Map<string, T>>((sink) => executor.broadcast(call, sink));
   }
 
-  private command<C, T>(build: (codec: Codec<V>) => C, start: (call: C, sink: Sink<T>) => TeardownLogic): Command<T> {
-    let call: C;
+  /** The call built with this client's codec, or, when its input is bad, a command that fails with why. */
+  private build<T>(build: (codec: Codec<V>) => Call<T>): Call<T> | Command<never> {
     try {
-      call = build(this.codec);
+      return build(this.codec);
     } catch (error) {
       return rejected(error);
     }
-    return new Command<T>((sink) => start(call, sink));
   }
 
   private store(verb: StoreVerb, key: RoutedKey, value: V, options: StoreOptions): Command<boolean> {
     return this.run((c) => {
-      const request = wire.store(verb, c.item(key, value, options), checkExpire(options.expire), c.noreply(options));
-      return keyCall(COMMANDS[verb], key, mapRequest(request, (r) => r === true));
+      return keyCall(COMMANDS[verb], key, wire.store(verb, c.item(key, value, options), checkExpire(options.expire), c.noreply(options)));
     });
   }
 }
 
-/** The key an item is stored under: a plain key, or a routed pair's second part. */
-function stored(key: RoutedKey): Key {
-  return Array.isArray(key) ? (key[1] as Key) : (key as Key);
-}
 
 function finish(sink: { next(v: void): void; complete(): void }): void {
   sink.next();

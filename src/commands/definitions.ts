@@ -22,6 +22,11 @@ const STORE_REPLIES = { STORED: true, NOT_STORED: false, EXISTS: false, NOT_FOUN
 >;
 const storeReply = (line: string): boolean | null | undefined =>
   Object.hasOwn(STORE_REPLIES, line) ? STORE_REPLIES[line as keyof typeof STORE_REPLIES] : undefined;
+/** A storage reply as "stored or not". */
+const stored = (line: string): boolean | undefined => {
+  const reply = storeReply(line);
+  return reply === undefined ? undefined : reply === true;
+};
 
 /** A value ready for the wire. */
 export interface Stored {
@@ -34,12 +39,22 @@ function storeLine(verb: StoreVerb, item: Stored, expire: string, noreply: boole
   return `${verb} ${item.key} ${item.flags} ${expire} ${item.data.length}${cas === undefined ? '' : ` ${cas}`}${suffix(noreply)}`;
 }
 
-/** `<verb> <key> <flags> <exptime> <bytes> [<cas>] [noreply]` + data. */
-export function store(verb: StoreVerb, item: Stored, expire: string, noreply: boolean, cas?: string): Request<boolean | null> {
+/** `<verb> <key> <flags> <exptime> <bytes> [noreply]` + data: true when stored, false when not (for any reason). */
+export function store(verb: Exclude<StoreVerb, 'cas'>, item: Stored, expire: string, noreply: boolean): Request<boolean> {
   return {
     name: verb,
-    parts: [storeLine(verb, item, expire, noreply, cas), item.data, '\r\n'],
-    reader: noreply ? undefined : () => new LineReader(verb, storeReply),
+    parts: [storeLine(verb, item, expire, noreply), item.data, '\r\n'],
+    reader: noreply ? undefined : () => new LineReader(verb, stored),
+    noreplyValue: true,
+  };
+}
+
+/** `cas <key> <flags> <exptime> <bytes> <cas> [noreply]` + data: true stored, false EXISTS, null NOT_FOUND. */
+export function cas(item: Stored, expire: string, noreply: boolean, unique: string): Request<boolean | null> {
+  return {
+    name: 'cas',
+    parts: [storeLine('cas', item, expire, noreply, unique), item.data, '\r\n'],
+    reader: noreply ? undefined : () => new LineReader('cas', storeReply),
     noreplyValue: true,
   };
 }
@@ -83,18 +98,28 @@ export const KEYS_PER_GET = 100;
  * `KEYS_PER_GET`. Each key is asked for once, so a second value for it is a protocol error.
  */
 export function retrieve(verb: 'get' | 'gets' | 'gat' | 'gats', wanted: readonly string[], expire?: string): Request<ValueFrame[]> {
-  const head = expire === undefined ? `${verb} ` : `${verb} ${expire} `;
   if (wanted.length === 1) {
     const key = wanted[0] as string;
+    const head = expire === undefined ? `${verb} ` : `${verb} ${expire} `;
     return { name: verb, keys: 1, parts: [`${head}${key}\r\n`], reader: () => new ValuesReader(verb, key, 1) };
   }
-  const asked = new Set(wanted);
-  const keys = [...asked];
+  return retrieveEach(verb, new Set(wanted), expire);
+}
+
+/** `retrieve` for keys already distinct (a set, or the keys of a map). */
+export function retrieveEach(verb: 'get' | 'gets' | 'gat' | 'gats', asked: ReadonlySet<string> | ReadonlyMap<string, unknown>, expire?: string): Request<ValueFrame[]> {
+  const head = expire === undefined ? `${verb} ` : `${verb} ${expire} `;
   const parts: string[] = [];
-  for (let i = 0; i < keys.length; i += KEYS_PER_GET) {
-    parts.push(`${head}${keys.slice(i, i + KEYS_PER_GET).join(' ')}\r\n`);
+  let line: string[] = [];
+  for (const key of asked.keys()) {
+    line.push(key);
+    if (line.length === KEYS_PER_GET) {
+      parts.push(`${head}${line.join(' ')}\r\n`);
+      line = [];
+    }
   }
-  return { name: verb, keys: keys.length, parts, reader: () => new ValuesReader(verb, asked, parts.length) };
+  if (line.length > 0) parts.push(`${head}${line.join(' ')}\r\n`);
+  return { name: verb, keys: asked.size, parts, reader: () => new ValuesReader(verb, asked, parts.length) };
 }
 
 /** `delete <key> [noreply]` → DELETED / NOT_FOUND. */

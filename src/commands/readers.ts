@@ -90,7 +90,7 @@ export class ValuesReader implements ReplyReader<ValueFrame[]> {
 
   constructor(
     private readonly command: string,
-    private readonly asked: ReadonlySet<string> | string,
+    private readonly asked: ReadonlySet<string> | ReadonlyMap<string, unknown> | string,
     private readonly commands = 1,
   ) {}
 

@@ -1,5 +1,6 @@
 import type { CommandInfo } from '../commands/spec.js';
 import type { RoutedKey } from '../cluster/routed-key.js';
+import type { Frame } from '../protocol/frames.js';
 import type { ReplyReader, Request } from '../protocol/request.js';
 
 /**
@@ -42,16 +43,23 @@ export interface Split<T> {
  */
 export function mapRequest<R, T>(request: Request<R>, finish: (reply: R) => T): Request<T> {
   const make = request.reader;
-  return {
-    name: request.name,
-    parts: request.parts,
-    ...(request.keys === undefined ? {} : { keys: request.keys }),
-    reader: make === undefined ? undefined : () => mapReader(make(), finish),
-    // A noreply request settles once written, with the value its reply would have had.
-    ...(make === undefined ? { noreplyValue: finish(request.noreplyValue as R) } : {}),
-  };
+  // A noreply request settles once written, with the value its reply would have had.
+  if (make === undefined) return { name: request.name, parts: request.parts, keys: request.keys ?? 1, reader: undefined, noreplyValue: finish(request.noreplyValue as R) };
+  return { name: request.name, parts: request.parts, keys: request.keys ?? 1, reader: () => new MappedReader(make(), finish) };
 }
 
-function mapReader<R, T>(reader: ReplyReader<R>, finish: (reply: R) => T): ReplyReader<T> {
-  return { read: (frame) => reader.read(frame), result: () => finish(reader.result()) };
+/** A reader whose result is read on by `finish`. */
+class MappedReader<R, T> implements ReplyReader<T> {
+  constructor(
+    private readonly reader: ReplyReader<R>,
+    private readonly finish: (reply: R) => T,
+  ) {}
+
+  read(frame: Frame): boolean {
+    return this.reader.read(frame);
+  }
+
+  result(): T {
+    return this.finish(this.reader.result());
+  }
 }
