@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemcacheClosedError, MemcacheUnknownCommandError } from '../../src/index.js';
+import { MemcacheClosedError, MemcacheUnknownCommandError, serde } from '../../src/index.js';
 import { MockMemcacheClient } from '../../src/mock/mock-client.js';
 import { only } from '../support/only.js';
 
@@ -51,6 +51,21 @@ describe('server-wide commands', () => {
     await expect(mock.shutdown()).rejects.toThrow(/shutdown not enabled/);
     expect(only(await mock.cacheMemlimit(128))).toBe(true);
     expect(await statsOf(mock)).toMatchObject({ limit_maxbytes: 128 * 1024 * 1024 });
+  });
+});
+
+describe('several clients, one emulated server', () => {
+  it('sameServerAs shares items, counters and the server name; each client keeps its own prefix and serde', async () => {
+    const app = new MockMemcacheClient({ keyPrefix: 'app:' });
+    const json = new MockMemcacheClient({ keyPrefix: 'app:', serde: serde.json(), sameServerAs: app });
+    const raw = new MockMemcacheClient({ sameServerAs: app });
+    await json.set('user', { name: 'Ada' }, { noreply: false });
+    expect(await app.get('user')).toEqual(Buffer.from('{"name":"Ada"}'));
+    expect(await raw.get('app:user')).toEqual(Buffer.from('{"name":"Ada"}'));
+    expect(await raw.get('user')).toBeUndefined();
+    expect([...(await raw.stats()).keys()]).toEqual([app.server]);
+    expect(only(await app.stats())['get_hits']).toBe(2);
+    await Promise.all([app.close(), json.close(), raw.close()]);
   });
 });
 
