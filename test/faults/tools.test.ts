@@ -23,8 +23,12 @@ async function probe(port: number): Promise<Probe> {
   const socket = connect({ host: '127.0.0.1', port });
   const p: Probe = { socket, chunks: [], text: () => Buffer.concat(p.chunks).toString('latin1'), ended: 'open' };
   socket.on('data', (c: Buffer) => p.chunks.push(c));
-  socket.on('end', () => (p.ended = 'end'));
-  socket.on('error', (e: NodeJS.ErrnoException) => (p.ended = e.code === 'ECONNRESET' ? 'reset' : 'error'));
+  // How it ended is judged once the socket is closed: a loaded machine may deliver the end of the data
+  // and the reset as 'end' then 'error', and the reset is what counts.
+  let how: 'end' | 'reset' | 'error' | undefined;
+  socket.on('end', () => (how ??= 'end'));
+  socket.on('error', (e: NodeJS.ErrnoException) => (how = e.code === 'ECONNRESET' ? 'reset' : 'error'));
+  socket.on('close', () => (p.ended = how ?? 'end'));
   // A connection reset right after the handshake may report the reset instead of 'connect'.
   await new Promise((resolve) => (socket.once('connect', resolve), socket.once('close', resolve)));
   return p;
