@@ -5,6 +5,20 @@
 export { Client } from './client/client.js';
 export { MemcacheClient, type CasResult, type CasMiss, type RawCommandOptions, type WrappedClient } from './client/memcache-client.js';
 export { Codec, type StoreOptions, type NoreplyOption } from './client/codec.js';
+export { CommandRunner } from './client/command-runner.js';
+export { MetaCommands } from './client/meta-commands.js';
+export type {
+  MetaGetOptions,
+  MetaGetResult,
+  MetaSetMode,
+  MetaSetOptions,
+  MetaSetResult,
+  MetaDeleteOptions,
+  MetaDeleteResult,
+  MetaArithmeticOptions,
+  MetaArithmeticResult,
+} from './client/meta-types.js';
+export { MAX_BINARY_KEY_LENGTH } from './protocol/meta-key.js';
 export type { Executor, Load } from './executor/executor.js';
 export type { Call, Split } from './executor/call.js';
 export type { CommandInfo, CommandScope } from './commands/spec.js';

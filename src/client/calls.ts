@@ -11,10 +11,13 @@ import type { Codec } from './codec.js';
  * server and joined back), every server. The surface (`memcache-client.ts`) picks the shape per command.
  */
 
-/** A one-key call. `miss` makes it a read: the result of a miss, also what ignoreExc resolves to. */
-export function keyCall<T>(info: CommandInfo, key: RoutedKey, request: Request<T>, miss?: T): Call<T> {
+/**
+ * A one-key call. `miss` makes it a read: the result of a miss, also what ignoreExc resolves to; a
+ * result is a miss when it is `miss` itself, or when `missed` says so.
+ */
+export function keyCall<T>(info: CommandInfo, key: RoutedKey, request: Request<T>, miss?: T, missed?: (result: T) => boolean): Call<T> {
   if (miss === undefined && !info.read) return { info, keys: [key], request };
-  return { info, keys: [key], request, miss: () => miss as T, missed: (result) => result === miss };
+  return { info, keys: [key], request, miss: () => miss as T, missed: missed ?? ((result) => result === miss) };
 }
 
 /** A call to every server, or, given a key, to that key's server only. */

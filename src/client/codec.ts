@@ -4,6 +4,7 @@ import { MemcacheError, MemcacheIllegalInputError, MemcacheSerdeError } from '..
 import type { ValueFrame } from '../protocol/frames.js';
 import { describeKey, wireKey, type Key, type KeyRules } from '../protocol/keys.js';
 import { checkFlags, ITEM_OVERHEAD } from '../protocol/numbers.js';
+import { metaKey, type MetaKey } from '../protocol/meta-key.js';
 import { rawLine } from '../protocol/raw-line.js';
 import type { Serde, Serialized } from '../serde/types.js';
 import type { ResolvedOptions } from './options.js';
@@ -22,6 +23,9 @@ export interface StoreOptions extends NoreplyOption {
   readonly flags?: number;
 }
 
+/** Distinct opaque tokens before the counter wraps: far more than a connection ever has in flight. */
+const OPAQUE_SPACE = 2 ** 32;
+
 /**
  * How a client turns the caller's keys and values into wire form and back: key rules and prefix, the
  * serde, the size limit and the noreply default. Everything here throws `MemcacheIllegalInputError`
@@ -29,6 +33,7 @@ export interface StoreOptions extends NoreplyOption {
  */
 export class Codec<V> {
   private readonly rules: KeyRules;
+  private opaques = 0;
 
   constructor(
     readonly options: ResolvedOptions,
@@ -45,6 +50,20 @@ export class Codec<V> {
   /** The wire form of a caller's key (of a routed pair, the stored key), prefix applied, validated. */
   key(key: RoutedKey): string {
     return wireKey(storedKey(key), this.rules);
+  }
+
+  /** A key's meta-protocol form: a string as `key` makes it; bytes of any value, base64 with `b`. */
+  metaKey(key: RoutedKey): MetaKey {
+    return metaKey(storedKey(key), this.rules);
+  }
+
+  /**
+   * The next opaque token for a meta request: a counter, as only requests in flight on one connection
+   * at once must differ (at most 32 bytes; base 36 keeps it short).
+   */
+  opaque(): string {
+    this.opaques = (this.opaques + 1) % OPAQUE_SPACE;
+    return this.opaques.toString(36);
   }
 
   /** Validates a stats-style argument like a key, without the prefix. */
@@ -65,6 +84,22 @@ export class Codec<V> {
   /** A value ready for the wire: key, serialized bytes, flags, checked against `maxValueSize`. */
   item(key: RoutedKey, value: V, options: StoreOptions): Stored {
     const wire = this.key(key);
+    return { key: wire, ...this.serialized(key, wire.length, value, options.flags) };
+  }
+
+  /** `item` for a meta command: the key in its meta form (binary keys base64-encoded). */
+  metaItem(key: RoutedKey, value: V, flags: number | undefined): { readonly key: MetaKey; readonly data: Uint8Array; readonly flags: number } {
+    const meta = this.metaKey(key);
+    const length = meta.binary ? Buffer.byteLength(meta.token, 'base64') : meta.token.length;
+    return { key: meta, ...this.serialized(key, length, value, flags) };
+  }
+
+  /**
+   * The value serialized, with its flags, checked against `maxValueSize`. memcached refuses an item over
+   * its size limit *and drops the item already stored under the key*; with noreply it does not even say
+   * so. The limit counts the key (`keyLength` bytes) and a fixed overhead too.
+   */
+  private serialized(key: RoutedKey, keyLength: number, value: V, flags: number | undefined): { readonly data: Uint8Array; readonly flags: number } {
     const stored = storedKey(key);
     let serialized: Serialized;
     try {
@@ -73,21 +108,19 @@ export class Codec<V> {
       if (cause instanceof MemcacheError) throw cause;
       throw new MemcacheIllegalInputError(`the serde could not serialize the value for key ${describeKey(stored)}`, { cause });
     }
-    // memcached refuses an item over its size limit *and drops the item already stored under the key*;
-    // with noreply it does not even say so. The limit counts the key and a fixed overhead too.
     const { maxValueSize } = this.options;
-    const room = maxValueSize - wire.length - ITEM_OVERHEAD;
+    const room = maxValueSize - keyLength - ITEM_OVERHEAD;
     if (serialized.value.length > room) {
       throw new MemcacheIllegalInputError(
-        `value for key ${describeKey(stored)} is ${serialized.value.length} bytes; with the key (${wire.length} bytes) and ` +
+        `value for key ${describeKey(stored)} is ${serialized.value.length} bytes; with the key (${keyLength} bytes) and ` +
           `memcached's ${ITEM_OVERHEAD}-byte item overhead that is over maxValueSize (${maxValueSize}), so at most ${Math.max(room, 0)} bytes fit`,
       );
     }
-    return { key: wire, data: serialized.value, flags: checkFlags(options.flags ?? serialized.flags) };
+    return { data: serialized.value, flags: checkFlags(flags ?? serialized.flags) };
   }
 
   /** A stored item as the caller's value. @throws MemcacheSerdeError when the serde cannot read it. */
-  decode(key: Key, frame: ValueFrame): V {
+  decode(key: Key, frame: Pick<ValueFrame, 'value' | 'flags'>): V {
     try {
       return this.serde.deserialize(key, frame.value, frame.flags);
     } catch (cause) {

@@ -3,14 +3,13 @@ import * as wire from '../commands/definitions.js';
 import type { StatValue } from '../commands/readers.js';
 import { statsObject } from '../commands/stats.js';
 import { storedKey, type RoutedKey } from '../cluster/routed-key.js';
-import type { MemcacheError } from '../errors.js';
-import { mapRequest, type Call } from '../executor/call.js';
-import type { Executor } from '../executor/executor.js';
+import { mapRequest } from '../executor/call.js';
 import { checkCasToken, checkDelta, checkExpire, checkFlushDelay, checkMemlimit } from '../protocol/numbers.js';
 import type { DefaultValue } from '../serde/default.js';
 import { deleteManyCall, keyCall, readCall, readManyCall, serverCall, storeManyCall } from './calls.js';
-import type { Codec, NoreplyOption, StoreOptions } from './codec.js';
-import { Command, rejected, settled } from './command.js';
+import type { NoreplyOption, StoreOptions } from './codec.js';
+import { Command, settled } from './command.js';
+import { MetaCommands } from './meta-commands.js';
 
 /** A hit of `gets`/`gats`: the value and its cas unique (decimal digits, passed back to `cas()`). */
 export interface CasResult<T> {
@@ -69,11 +68,7 @@ export type WrappedClient<V> = Pick<MemcacheClient<V>, 'codec' | 'executor'>;
  * }
  * ```
  */
-export abstract class MemcacheClient<V = DefaultValue> {
-  /** How keys and values become wire form and back (prefix, key rules, serde, limits, noreply default). */
-  abstract readonly codec: Codec<V>;
-  /** What runs the commands; wrap it to compose behaviour (see `RetryingClient`). */
-  abstract readonly executor: Executor;
+export abstract class MemcacheClient<V = DefaultValue> extends MetaCommands<V> {
 
   /** Stores the value. Resolves true when stored (always true with noreply). */
   set(key: RoutedKey, value: V, options: StoreOptions = {}): Command<boolean> {
@@ -227,66 +222,6 @@ export abstract class MemcacheClient<V = DefaultValue> {
     return this.runEach(() => ({ ...serverCall(COMMANDS.shutdown, wire.shutdown(graceful)), hangUp: true }));
   }
 
-  /** Closes the connections after what is in flight (sending `quit`); the next command reconnects. */
-  quit(): Command<void> {
-    return new Command<void>((sink) => {
-      this.executor.quit().then(() => finish(sink), (error: unknown) => sink.error(error));
-    });
-  }
-
-  /** Lets queued and in-flight commands finish, then closes. Later commands fail with `MemcacheClosedError`. Safe twice. */
-  close(): Promise<void> {
-    return this.executor.close();
-  }
-
-  /** Fails everything queued or in flight now, then closes. Safe to call twice. */
-  destroy(error?: MemcacheError): void {
-    this.executor.destroy(error);
-  }
-
-  /**
-   * Builds the call now, with this client's codec (bad input fails here, as a command that errors), and
-   * returns the cold command that runs it on each subscription.
-   */
-  protected run<T>(build: (codec: Codec<V>) => Call<T>): Command<T> {
-    const call = this.build(build);
-    if (call instanceof Command) return call;
-    const executor = this.executor;
-    return new Command<T>((sink) => executor.execute(call, sink));
-  }
-
-  /** `run` for a read whose miss (undefined) the caller sees as `miss` (when given). */
-  protected runOr<T, D>(build: (codec: Codec<V>) => Call<T | undefined>, miss: D): Command<T | D> {
-    if (miss === undefined) return this.run(build) as Command<T | D>;
-    const call = this.build(build);
-    if (call instanceof Command) return call;
-    const executor = this.executor;
-    return new Command<T | D>((sink) =>
-      executor.execute(call, {
-        next: (value) => sink.next(value === undefined ? miss : value),
-        error: (error) => sink.error(error),
-        complete: () => sink.complete(),
-      }),
-    );
-  }
-
-  /** `run` for a call to every server. */
-  protected runEach<T>(build: (codec: Codec<V>) => Call<T>): Command<Map<string, T>> {
-    const call = this.build(build);
-    if (call instanceof Command) return call;
-    const executor = this.executor;
-    return new Command<Map<string, T>>((sink) => executor.broadcast(call, sink));
-  }
-
-  /** The call built with this client's codec, or, when its input is bad, a command that fails with why. */
-  private build<T>(build: (codec: Codec<V>) => Call<T>): Call<T> | Command<never> {
-    try {
-      return build(this.codec);
-    } catch (error) {
-      return rejected(error);
-    }
-  }
-
   private store(verb: StoreVerb, key: RoutedKey, value: V, options: StoreOptions): Command<boolean> {
     return this.run((c) => {
       return keyCall(COMMANDS[verb], key, wire.store(verb, c.item(key, value, options), checkExpire(options.expire), c.noreply(options)));
@@ -295,7 +230,3 @@ export abstract class MemcacheClient<V = DefaultValue> {
 }
 
 
-function finish(sink: { next(v: void): void; complete(): void }): void {
-  sink.next();
-  sink.complete();
-}

@@ -55,4 +55,11 @@ export const COMMANDS = {
   flushAll: { name: 'flush_all', scope: 'server', read: false, idempotent: true },
   shutdown: { name: 'shutdown', scope: 'server', ...write },
   raw: { name: 'raw', scope: 'server', ...write },
+  metaGet: { name: 'mg', scope: 'key', ...read },
+  /** `mg` that changes the item (touch, vivify on miss, recache): a second try would answer differently. */
+  metaGetAndChange: { name: 'mg', scope: 'key', ...write },
+  metaSet: { name: 'ms', scope: 'key', ...write },
+  metaDelete: { name: 'md', scope: 'key', ...write },
+  metaArithmetic: { name: 'ma', scope: 'key', ...write },
+  metaNoop: { name: 'mn', scope: 'server', ...read },
 } as const satisfies Record<string, CommandInfo>;

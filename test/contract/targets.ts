@@ -58,6 +58,19 @@ const hashSkips = {
     'HashClient: a non-ASCII string key and its UTF-8 bytes hash differently (pymemcache-compatible placement), so they may route to different servers',
 } as const;
 
+/** The meta contract's tests (meta.contract.test.ts): the mock's emulated server speaks the text protocol only. */
+const META_TESTS = [
+  'metaGet returns the value and whatever else was asked, in one round trip; a miss is a miss',
+  'metaGet touch resets the expiry in the same round trip; a key that never expires has ttl null',
+  'vivify: on a miss exactly one caller wins the right to fill the key, the next ones see it taken',
+  'metaDelete invalidate marks the item stale: the next reader wins and still gets the old value',
+  'metaSet modes and cas say exactly what happened',
+  'metaArithmetic counts in one round trip, creating a missing counter with vivify',
+  'binary keys: any bytes up to the limit are a key, distinct from each other, refused beyond it',
+  'meta and text commands reach the same items, with the same serde',
+] as const;
+const NO_META = 'MockMemcacheClient: the emulated server speaks the text protocol only (meta commands answer ERROR)';
+
 const specs = (servers: readonly MemcachedServer[]): string[] => servers.map((s) => s.spec);
 
 /** Every target, in the order their suites run. */
@@ -124,6 +137,7 @@ export const TARGETS: readonly ContractTarget[] = [
       "rawCommand returns the key's server's reply up to the end tokens; an unknown command fails typed":
         'MockMemcacheClient: the emulated server speaks the text protocol only, no meta commands (mg)',
       'stats, with sub-commands, values converted': 'MockMemcacheClient: no slab allocator, so `stats slabs` and `stats items` answer ERROR',
+      ...Object.fromEntries(META_TESTS.map((name) => [name, NO_META])),
     },
   },
 ];

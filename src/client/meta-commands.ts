@@ -1,0 +1,103 @@
+import * as meta from '../commands/meta.js';
+import { COMMANDS } from '../commands/spec.js';
+import { storedKey, type RoutedKey } from '../cluster/routed-key.js';
+import { mapRequest } from '../executor/call.js';
+import { keyCall, serverCall } from './calls.js';
+import type { Command } from './command.js';
+import { CommandRunner } from './command-runner.js';
+import { arithmeticFlags, arithmeticResult, deleteFlags, deleteResult, getFlags, getResult, setFlags, setResult } from './meta-calls.js';
+import type {
+  MetaArithmeticOptions,
+  MetaArithmeticResult,
+  MetaDeleteOptions,
+  MetaDeleteResult,
+  MetaGetOptions,
+  MetaGetResult,
+  MetaSetOptions,
+  MetaSetResult,
+} from './meta-types.js';
+
+/**
+ * memcached's meta commands (`mg`, `ms`, `md`, `ma`, `mn`; memcached ≥ 1.6), with typed options and
+ * results, on every client. Each request carries an opaque token the reply must echo, so a reply that
+ * belongs to another request closes the connection instead of reaching a caller. A `Uint8Array` key may
+ * hold any bytes (sent base64-encoded, at most 186 bytes with the prefix). Servers and proxies without
+ * meta commands (twemproxy, mcrouter, memcached before 1.6) answer them with `MemcacheUnknownCommandError`.
+ */
+export abstract class MetaCommands<V> extends CommandRunner<V> {
+  /**
+   * `mg`: the item's value and whatever else `options` asks for, in one round trip; or, with `vivify`
+   * or `recache`, whether this caller should compute the value (`won`).
+   *
+   * @example
+   * ```ts
+   * const { hit, value, ttl } = await client.metaGet('user:1', { ttl: true });
+   * ```
+   */
+  metaGet(key: RoutedKey, options: MetaGetOptions = {}): Command<MetaGetResult<V>> {
+    const changes = options.touch !== undefined || options.vivify !== undefined || options.recache !== undefined;
+    return this.run((c) => {
+      const request = meta.metaGet(c.metaKey(key), c.opaque(), getFlags(options));
+      const miss: MetaGetResult<V> = { key: storedKey(key), hit: false, won: false, stale: false, alreadyWon: false };
+      const info = changes ? COMMANDS.metaGetAndChange : COMMANDS.metaGet;
+      return keyCall(info, key, mapRequest(request, (reply) => getResult(reply, storedKey(key), c)), miss, (result) => !result.hit);
+    });
+  }
+
+  /**
+   * `ms`: stores the value (or adds, replaces, appends, prepends: `mode`), optionally only over a given
+   * cas unique, and says exactly what happened.
+   *
+   * @example
+   * ```ts
+   * const { stored, cas } = await client.metaSet('user:1', 'Ada', { mode: 'add', expire: 60, returnCas: true });
+   * ```
+   */
+  metaSet(key: RoutedKey, value: V, options: MetaSetOptions = {}): Command<MetaSetResult> {
+    return this.run((c) => {
+      const item = c.metaItem(key, value, options.flags);
+      const request = meta.metaSet(item.key, item.data, c.opaque(), setFlags(options, item.flags));
+      return keyCall(COMMANDS.metaSet, key, mapRequest(request, setResult));
+    });
+  }
+
+  /**
+   * `md`: deletes the item, or with `invalidate` marks it stale so the next reader recomputes it while
+   * others still read the old value.
+   *
+   * @example
+   * ```ts
+   * await client.metaDelete('user:1', { invalidate: true, expire: 30 });
+   * ```
+   */
+  metaDelete(key: RoutedKey, options: MetaDeleteOptions = {}): Command<MetaDeleteResult> {
+    return this.run((c) => keyCall(COMMANDS.metaDelete, key, mapRequest(meta.metaDelete(c.metaKey(key), c.opaque(), deleteFlags(options)), deleteResult)));
+  }
+
+  /**
+   * `ma`: increments (or decrements) a counter and returns its new value; with `vivify`, a missing
+   * counter is created with `initial` in the same round trip.
+   *
+   * @example
+   * ```ts
+   * const { value } = await client.metaArithmetic('hits', { vivify: 3600, initial: 0 }); // 1n on the first call
+   * ```
+   */
+  metaArithmetic(key: RoutedKey, options: MetaArithmeticOptions = {}): Command<MetaArithmeticResult> {
+    return this.run((c) =>
+      keyCall(COMMANDS.metaArithmetic, key, mapRequest(meta.metaArithmetic(c.metaKey(key), c.opaque(), arithmeticFlags(options)), arithmeticResult)),
+    );
+  }
+
+  /**
+   * `mn` on every server: resolves once each has answered everything sent before it.
+   *
+   * @example
+   * ```ts
+   * await client.metaNoop();
+   * ```
+   */
+  metaNoop(): Command<Map<string, true>> {
+    return this.runEach(() => serverCall(COMMANDS.metaNoop, meta.metaNoop()));
+  }
+}
