@@ -80,7 +80,7 @@ export abstract class MetaCommands<V> extends CommandRunner<V> {
    *
    * @example
    * ```ts
-   * const { value } = await client.metaArithmetic('hits', { vivify: 3600, initial: 0 }); // 1n on the first call
+   * const { value } = await client.metaArithmetic('hits', { vivify: 3600, initial: 0 }); // 0n when created, then 1n, 2n, …
    * ```
    */
   metaArithmetic(key: RoutedKey, options: MetaArithmeticOptions = {}): Command<MetaArithmeticResult> {
