@@ -30,6 +30,11 @@ const OPAQUE_SPACE = 2 ** 32;
  * How a client turns the caller's keys and values into wire form and back: key rules and prefix, the
  * serde, the size limit and the noreply default. Everything here throws `MemcacheIllegalInputError`
  * (or the serde's error) before a byte is sent.
+ *
+ * @example
+ * ```ts
+ * const wire = client.codec.key('user:1'); // 'app:user:1' with keyPrefix 'app:'
+ * ```
  */
 export class Codec<V> {
   private readonly rules: KeyRules;

@@ -8,6 +8,14 @@ import { Command, rejected } from './command.js';
  * What every client is made of: a codec that builds calls, an executor that runs them, and the few
  * ways a command method turns a built call into a cold `Command`. The command methods live in the
  * subclasses (`MetaCommands`, `MemcacheClient`).
+ *
+ * @example
+ * ```ts
+ * class Audited extends MemcacheClient {
+ *   readonly codec = inner.codec;
+ *   readonly executor = new AuditingExecutor(inner.executor);
+ * }
+ * ```
  */
 export abstract class CommandRunner<V> {
   /** How keys and values become wire form and back (prefix, key rules, serde, limits, noreply default). */

@@ -1,6 +1,13 @@
 import { Observable, type TeardownLogic } from 'rxjs';
 
-/** Where a running command delivers its outcome: an RxJS subscriber, or a promise's resolvers. */
+/**
+ * Where a running command delivers its outcome: an RxJS subscriber, or a promise's resolvers.
+ *
+ * @example
+ * ```ts
+ * client.executor.execute(call, { next: console.log, error: console.error, complete: () => {}, unsent: () => retrySafely() });
+ * ```
+ */
 export interface Sink<T> {
   next(value: T): void;
   error(error: unknown): void;

@@ -11,19 +11,41 @@ import type { NoreplyOption, StoreOptions } from './codec.js';
 import { Command, settled } from './command.js';
 import { MetaCommands } from './meta-commands.js';
 
-/** A hit of `gets`/`gats`: the value and its cas unique (decimal digits, passed back to `cas()`). */
+/**
+ * A hit of `gets`/`gats`: the value and its cas unique (decimal digits, passed back to `cas()`).
+ *
+ * @example
+ * ```ts
+ * const { value, cas } = await client.gets('k');
+ * if (cas !== undefined) await client.cas('k', `${value}!`, cas);
+ * ```
+ */
 export interface CasResult<T> {
   readonly value: T;
   readonly cas: string;
 }
 
-/** What `gets`/`gats` resolve to on a miss: the defaults given (undefined unless given). */
+/**
+ * What `gets`/`gats` resolve to on a miss: the defaults given (undefined unless given).
+ *
+ * @example
+ * ```ts
+ * const result = await client.gets('k', 'none', null); // { value: 'none', cas: null } on a miss
+ * ```
+ */
 export interface CasMiss<D, C> {
   readonly value: D;
   readonly cas: C;
 }
 
-/** Options of `rawCommand`. */
+/**
+ * Options of `rawCommand`.
+ *
+ * @example
+ * ```ts
+ * await cluster.rawCommand('mg user:1 v', { key: 'user:1' }); // to user:1's server only
+ * ```
+ */
 export interface RawCommandOptions {
   /** Where the reply ends (not included in it). Default `\r\n`: one line. */
   readonly endTokens?: string | Uint8Array;

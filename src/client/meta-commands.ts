@@ -23,6 +23,11 @@ import type {
  * belongs to another request closes the connection instead of reaching a caller. A `Uint8Array` key may
  * hold any bytes (sent base64-encoded, at most 186 bytes with the prefix). Servers and proxies without
  * meta commands (twemproxy, mcrouter, memcached before 1.6) answer them with `MemcacheUnknownCommandError`.
+ *
+ * @example
+ * ```ts
+ * const { value, won } = await client.metaGet('report', { vivify: 30 });
+ * ```
  */
 export abstract class MetaCommands<V> extends CommandRunner<V> {
   /**

@@ -1,6 +1,13 @@
 import type { Key } from '../protocol/keys.js';
 
-/** Options of `metaGet` (`mg`). Seconds are memcached's (0 = never; above 30 days a Unix time). */
+/**
+ * Options of `metaGet` (`mg`). Seconds are memcached's (0 = never; above 30 days a Unix time).
+ *
+ * @example
+ * ```ts
+ * await client.metaGet('k', { ttl: true, noLruBump: true });
+ * ```
+ */
 export interface MetaGetOptions {
   /** Return the value (`v`, with its client flags). Default true; false asks only for what else is named. */
   readonly value?: boolean;
@@ -27,7 +34,14 @@ export interface MetaGetOptions {
   readonly recache?: number;
 }
 
-/** What `metaGet` resolves to. Fields asked for are present on a hit. */
+/**
+ * What `metaGet` resolves to. Fields asked for are present on a hit.
+ *
+ * @example
+ * ```ts
+ * const { hit, value } = await client.metaGet('k');
+ * ```
+ */
 export interface MetaGetResult<V> {
   /** The key, as given. */
   readonly key: Key;
@@ -50,10 +64,24 @@ export interface MetaGetResult<V> {
   readonly alreadyWon: boolean;
 }
 
-/** How `metaSet` stores: set (default), add, replace, append or prepend (`M<mode>`). */
+/**
+ * How `metaSet` stores: set (default), add, replace, append or prepend (`M<mode>`).
+ *
+ * @example
+ * ```ts
+ * const mode: MetaSetMode = 'append';
+ * ```
+ */
 export type MetaSetMode = 'set' | 'add' | 'replace' | 'append' | 'prepend';
 
-/** Options of `metaSet` (`ms`). */
+/**
+ * Options of `metaSet` (`ms`).
+ *
+ * @example
+ * ```ts
+ * await client.metaSet('k', 'v', { mode: 'add', expire: 60 });
+ * ```
+ */
 export interface MetaSetOptions {
   readonly mode?: MetaSetMode;
   /** Seconds until expiry (`T`); 0 = never. Default 0. */
@@ -71,7 +99,14 @@ export interface MetaSetOptions {
   readonly returnCas?: boolean;
 }
 
-/** What `metaSet` resolves to. */
+/**
+ * What `metaSet` resolves to.
+ *
+ * @example
+ * ```ts
+ * const { stored } = await client.metaSet('k', 'v');
+ * ```
+ */
 export interface MetaSetResult {
   /** `stored`, or why not: `not-stored` (add of an existing key, replace/append of a missing one), `exists` (cas mismatch), `not-found` (cas of a missing key). */
   readonly status: 'stored' | 'not-stored' | 'exists' | 'not-found';
@@ -79,7 +114,14 @@ export interface MetaSetResult {
   readonly cas?: string;
 }
 
-/** Options of `metaDelete` (`md`). */
+/**
+ * Options of `metaDelete` (`md`).
+ *
+ * @example
+ * ```ts
+ * await client.metaDelete('k', { invalidate: true, expire: 30 });
+ * ```
+ */
 export interface MetaDeleteOptions {
   /** Delete only if the item's cas unique is still this (`C`). */
   readonly cas?: string | bigint;
@@ -89,13 +131,27 @@ export interface MetaDeleteOptions {
   readonly expire?: number;
 }
 
-/** What `metaDelete` resolves to. */
+/**
+ * What `metaDelete` resolves to.
+ *
+ * @example
+ * ```ts
+ * const { deleted } = await client.metaDelete('k');
+ * ```
+ */
 export interface MetaDeleteResult {
   readonly status: 'deleted' | 'not-found' | 'exists';
   readonly deleted: boolean;
 }
 
-/** Options of `metaArithmetic` (`ma`). */
+/**
+ * Options of `metaArithmetic` (`ma`).
+ *
+ * @example
+ * ```ts
+ * await client.metaArithmetic('hits', { vivify: 3600 });
+ * ```
+ */
 export interface MetaArithmeticOptions {
   /** Default `incr`. */
   readonly mode?: 'incr' | 'decr';
@@ -114,7 +170,14 @@ export interface MetaArithmeticOptions {
   readonly returnCas?: boolean;
 }
 
-/** What `metaArithmetic` resolves to. */
+/**
+ * What `metaArithmetic` resolves to.
+ *
+ * @example
+ * ```ts
+ * const { value } = await client.metaArithmetic('hits');
+ * ```
+ */
 export interface MetaArithmeticResult {
   readonly status: 'ok' | 'not-found' | 'not-stored' | 'exists';
   /** The new value (exact, 64-bit) when `ok`. */

@@ -97,10 +97,22 @@ export interface ClientOptions<V> {
  * list would also refuse `new Client<string>(server)` with no options at all, but it breaks
  * `new FallbackClient([new Client(a), new Client(b)])`: TypeScript cannot count the arguments of a
  * client built where its value type is still being inferred.)
+ *
+ * @example
+ * ```ts
+ * new Client<Date>('localhost:11211', { serde: dateSerde }); // without `serde`, options would not compile
+ * ```
  */
 export type SerdeFor<V> = [DefaultValue] extends [V] ? unknown : { readonly serde: Serde<V> } | { readonly deserializer: Deserializer<V> };
 
-/** A client's options argument: optional, and naming a serde when the value type needs one (`SerdeFor`). */
+/**
+ * A client's options argument: optional, and naming a serde when the value type needs one (`SerdeFor`).
+ *
+ * @example
+ * ```ts
+ * const args: OptionsFor<string, ClientOptions<string>> = [{ serde: myStringSerde }];
+ * ```
+ */
 export type OptionsFor<V, O> = [options?: O & SerdeFor<V>];
 
 /** Options after defaults and validation. */

@@ -4,10 +4,24 @@
  * list commands by name.
  */
 
-/** Where a command runs: one key's server, the servers of several keys, or every server. */
+/**
+ * Where a command runs: one key's server, the servers of several keys, or every server.
+ *
+ * @example
+ * ```ts
+ * const perServer = (info: CommandInfo): boolean => info.scope === 'server';
+ * ```
+ */
 export type CommandScope = 'key' | 'keys' | 'server';
 
-/** The facts about one command that executors and wrappers act on. */
+/**
+ * The facts about one command that executors and wrappers act on.
+ *
+ * @example
+ * ```ts
+ * COMMANDS.getMany; // { name: 'getMany', scope: 'keys', read: true, idempotent: true }
+ * ```
+ */
 export interface CommandInfo {
   /** The command's name in traces and events: the wire verb, or `getMany`, `setMany`, … for batches. */
   readonly name: string;

@@ -7,6 +7,11 @@ import type { ReplyReader, Request } from '../protocol/request.js';
  * A command ready to run: built by a client's surface (keys validated, values serialized, so bad input
  * has already failed), and run by an executor. An executor needs nothing else to send it to one server,
  * split it across servers, retry it, or turn its failure into a miss.
+ *
+ * @example
+ * ```ts
+ * if (call.info.read && !call.info.idempotent) console.warn(`${call.info.name} changes the item`);
+ * ```
  */
 export interface Call<T> {
   readonly info: CommandInfo;
@@ -27,7 +32,14 @@ export interface Call<T> {
   readonly split?: Split<T>;
 }
 
-/** How a multi-key call runs as parts, one per server. */
+/**
+ * How a multi-key call runs as parts, one per server.
+ *
+ * @example
+ * ```ts
+ * const firstHalf = call.split?.part([0, 1, 2]);
+ * ```
+ */
 export interface Split<T> {
   /** The call for the keys at these indexes of `Call.keys` (already checked: it cannot throw). */
   part(indexes: readonly number[]): Call<T>;

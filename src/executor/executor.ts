@@ -3,7 +3,14 @@ import type { Sink } from '../client/command.js';
 import type { MemcacheError } from '../errors.js';
 import type { Call } from './call.js';
 
-/** Commands waiting to be sent and commands sent awaiting their reply. */
+/**
+ * Commands waiting to be sent and commands sent awaiting their reply.
+ *
+ * @example
+ * ```ts
+ * const { queued, inFlight } = client.executor.load;
+ * ```
+ */
 export interface Load {
   readonly queued: number;
   readonly inFlight: number;
@@ -16,6 +23,11 @@ export interface Load {
  *
  * `execute` and `broadcast` start the call into the sink and return what cancels it; each settles the
  * sink exactly once (a value then complete, or an error).
+ *
+ * @example
+ * ```ts
+ * const teardown = client.executor.execute(call, { next: use, error: fail, complete: done });
+ * ```
  */
 export interface Executor {
   /** Runs a `key` or `keys` call. */

@@ -5,6 +5,11 @@ import { describeKey, wireKey, type Key, type KeyRules } from './keys.js';
  * A binary key travels base64-encoded with the `b` flag, and memcached 1.6.18 refuses a key token over
  * 250 characters before decoding it (`CLIENT_ERROR bad command line format`, measured): 186 bytes encode
  * to 248 characters, 187 to 252.
+ *
+ * @example
+ * ```ts
+ * await client.metaSet(new Uint8Array(MAX_BINARY_KEY_LENGTH), 'fits');
+ * ```
  */
 export const MAX_BINARY_KEY_LENGTH = 186;
 
