@@ -42,7 +42,7 @@ export abstract class MetaCommands<V> extends CommandRunner<V> {
   metaGet(key: RoutedKey, options: MetaGetOptions = {}): Command<MetaGetResult<V>> {
     const changes = options.touch !== undefined || options.vivify !== undefined || options.recache !== undefined;
     return this.run((c) => {
-      const request = meta.metaGet(c.metaKey(key), c.opaque(), getFlags(options));
+      const request = meta.metaGet(c.metaKey(key), c.opaque(), getFlags(options), options.quiet === true);
       const miss: MetaGetResult<V> = { key: storedKey(key), hit: false, won: false, stale: false, alreadyWon: false };
       const info = changes ? COMMANDS.metaGetAndChange : COMMANDS.metaGet;
       return keyCall(info, key, mapRequest(request, (reply) => getResult(reply, storedKey(key), c)), miss, (result) => !result.hit);
@@ -61,7 +61,7 @@ export abstract class MetaCommands<V> extends CommandRunner<V> {
   metaSet(key: RoutedKey, value: V, options: MetaSetOptions = {}): Command<MetaSetResult> {
     return this.run((c) => {
       const item = c.metaItem(key, value, options.flags);
-      const request = meta.metaSet(item.key, item.data, c.opaque(), setFlags(options, item.flags));
+      const request = meta.metaSet(item.key, item.data, c.opaque(), setFlags(options, item.flags), options.quiet === true);
       return keyCall(COMMANDS.metaSet, key, mapRequest(request, setResult));
     });
   }
@@ -76,7 +76,7 @@ export abstract class MetaCommands<V> extends CommandRunner<V> {
    * ```
    */
   metaDelete(key: RoutedKey, options: MetaDeleteOptions = {}): Command<MetaDeleteResult> {
-    return this.run((c) => keyCall(COMMANDS.metaDelete, key, mapRequest(meta.metaDelete(c.metaKey(key), c.opaque(), deleteFlags(options)), deleteResult)));
+    return this.run((c) => keyCall(COMMANDS.metaDelete, key, mapRequest(meta.metaDelete(c.metaKey(key), c.opaque(), deleteFlags(options), options.quiet === true), deleteResult)));
   }
 
   /**

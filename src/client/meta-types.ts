@@ -32,6 +32,12 @@ export interface MetaGetOptions {
   readonly vivify?: number;
   /** Make this caller the one to refresh the item when fewer than this many seconds are left (`R<seconds>`). */
   readonly recache?: number;
+  /**
+   * Send it quiet (`q`): the server answers only hits (and errors); a miss sends nothing. The result is
+   * as exact as without, since commands that got no answer resolve once the `mn` that closes their run
+   * is answered. For batches, where most answers would say nothing new.
+   */
+  readonly quiet?: boolean;
 }
 
 /**
@@ -97,6 +103,12 @@ export interface MetaSetOptions {
   readonly invalidate?: boolean;
   /** Return the new cas unique (`c`). */
   readonly returnCas?: boolean;
+  /**
+   * Send it quiet (`q`): the server answers only when the value was not stored (or with an error). The
+   * result is as exact as without, since commands that got no answer resolve once the `mn` that closes
+   * their run is answered: a noreply write that still tells the truth.
+   */
+  readonly quiet?: boolean;
 }
 
 /**
@@ -129,6 +141,12 @@ export interface MetaDeleteOptions {
   readonly invalidate?: boolean;
   /** With `invalidate`: the stale item's new expiry in seconds (`T`). */
   readonly expire?: number;
+  /**
+   * Send it quiet (`q`): the server answers only when nothing was deleted (or with an error). The
+   * result is as exact as without, since commands that got no answer resolve once the `mn` that closes
+   * their run is answered: a noreply write that still tells the truth.
+   */
+  readonly quiet?: boolean;
 }
 
 /**

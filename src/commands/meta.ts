@@ -23,23 +23,25 @@ export interface MetaReply {
 
 const STATUSES = new Set<string>(['VA', 'HD', 'EN', 'NS', 'EX', 'NF']);
 
-/** `mg <key> <flags>*`. */
-export function metaGet(key: MetaKey, opaque: string, flags: readonly string[]): Request<MetaReply> {
-  return metaRequest('mg', key, opaque, flags);
+/**
+ * `mg <key> <flags>*`. Quiet (`q`): a miss sends nothing back; the `mn` after the run proves it.
+ */
+export function metaGet(key: MetaKey, opaque: string, flags: readonly string[], quiet = false): Request<MetaReply> {
+  return metaRequest('mg', key, opaque, flags, quiet);
 }
 
 /**
  * `ms <key> <datalen> <flags>*` + data. memcached 1.6.18 sometimes reads the data block of a refused `ms`
  * as a new command and sometimes swallows it: an error reply drops the connection.
  */
-export function metaSet(key: MetaKey, data: Uint8Array, opaque: string, flags: readonly string[]): Request<MetaReply> {
-  const line = `ms ${key.token} ${data.length}${key.binary ? ' b' : ''}${joined(flags)} O${opaque}\r\n`;
-  return { name: 'ms', parts: [line, data, '\r\n'], reader: () => new MetaReader('ms', opaque, true) };
+export function metaSet(key: MetaKey, data: Uint8Array, opaque: string, flags: readonly string[], quiet = false): Request<MetaReply> {
+  const line = `ms ${key.token} ${data.length}${key.binary ? ' b' : ''}${joined(flags)}${quiet ? ' q' : ''} O${opaque}\r\n`;
+  return { name: 'ms', parts: [line, data, '\r\n'], reader: readerFor('ms', opaque, true, quiet) };
 }
 
-/** `md <key> <flags>*`. */
-export function metaDelete(key: MetaKey, opaque: string, flags: readonly string[]): Request<MetaReply> {
-  return metaRequest('md', key, opaque, flags);
+/** `md <key> <flags>*`. Quiet (`q`): success (`HD`) sends nothing back. */
+export function metaDelete(key: MetaKey, opaque: string, flags: readonly string[], quiet = false): Request<MetaReply> {
+  return metaRequest('md', key, opaque, flags, quiet);
 }
 
 /** `ma <key> <flags>*`. */
@@ -62,9 +64,16 @@ export function metaNoop(): Request<true> {
   };
 }
 
-function metaRequest(verb: 'mg' | 'md' | 'ma', key: MetaKey, opaque: string, flags: readonly string[]): Request<MetaReply> {
-  const line = `${verb} ${key.token}${key.binary ? ' b' : ''}${joined(flags)} O${opaque}\r\n`;
-  return { name: verb, parts: [line], reader: () => new MetaReader(verb, opaque, false) };
+function metaRequest(verb: 'mg' | 'md' | 'ma', key: MetaKey, opaque: string, flags: readonly string[], quiet = false): Request<MetaReply> {
+  const line = `${verb} ${key.token}${key.binary ? ' b' : ''}${joined(flags)}${quiet ? ' q' : ''} O${opaque}\r\n`;
+  return { name: verb, parts: [line], reader: readerFor(verb, opaque, false, quiet) };
+}
+
+function readerFor(verb: string, opaque: string, fatalErrors: boolean, quiet: boolean): () => ReplyReader<MetaReply> {
+  if (!quiet) return () => new MetaReader(verb, opaque, fatalErrors);
+  // What `q` leaves unsaid: a miss for mg, success for the others.
+  const silent: MetaReply = { status: verb === 'mg' ? 'EN' : 'HD', flags: new Map(), value: undefined };
+  return () => new QuietMetaReader(verb, opaque, fatalErrors, silent);
 }
 
 function joined(flags: readonly string[]): string {
@@ -73,12 +82,12 @@ function joined(flags: readonly string[]): string {
 
 /** Reads one meta reply and checks that it echoes the request's opaque token. */
 class MetaReader implements ReplyReader<MetaReply> {
-  private reply: MetaReply | undefined;
+  protected reply: MetaReply | undefined;
   private error: MemcacheError | undefined;
 
   constructor(
     private readonly verb: string,
-    private readonly opaque: string,
+    protected readonly opaque: string,
     private readonly fatalErrors: boolean,
   ) {}
 
@@ -109,6 +118,35 @@ class MetaReader implements ReplyReader<MetaReply> {
   result(): MetaReply {
     if (this.error !== undefined) throw this.error;
     return this.reply as MetaReply;
+  }
+
+  /** Whether an error line ended the reply. */
+  protected get failed(): boolean {
+    return this.error !== undefined;
+  }
+}
+
+/** A quiet request's reader: it claims only the reply that carries its opaque token. */
+class QuietMetaReader extends MetaReader {
+  constructor(
+    verb: string,
+    opaque: string,
+    fatalErrors: boolean,
+    private readonly silent: MetaReply,
+  ) {
+    super(verb, opaque, fatalErrors);
+  }
+
+  claims(frame: Frame): boolean {
+    const text = frame.kind === 'block' ? frame.header : frame.kind === 'line' ? frame.line : undefined;
+    if (text === undefined) return false;
+    // `… O<token>` as a whole word: the opaque is the only flag that starts with O.
+    const at = text.indexOf(` O${this.opaque}`);
+    return at >= 0 && (at + 2 + this.opaque.length === text.length || text[at + 2 + this.opaque.length] === 0x20);
+  }
+
+  override result(): MetaReply {
+    return this.reply === undefined && !this.failed ? this.silent : super.result();
   }
 }
 

@@ -54,6 +54,14 @@ export interface Batch {
   readonly late: Entry[];
 }
 
+/** What a command expects back: a reply (undefined), nothing (noreply), or maybe nothing (quiet). */
+type Silence = 'noreply' | 'quiet' | undefined;
+
+function silence(entry: Entry): Silence {
+  if (entry.reader === undefined) return 'noreply';
+  return entry.reader.claims === undefined ? undefined : 'quiet';
+}
+
 /**
  * The pipelined correlation queue: commands wait in `toWrite`, move to `awaiting` when written (at most
  * `maxPipeline` at a time), and each reply frame goes to the oldest awaiting command. No I/O, no timers,
@@ -136,7 +144,8 @@ export class CommandQueue {
   take(now: number, received: number): Batch {
     const batch: Batch = { parts: [], settled: [], late: [] };
     if (this.suspect(received)) return batch;
-    let afterNoreply = false;
+    // The run of commands that get no reply (noreply) or may get none (quiet) that a fence must close.
+    let run: Silence = undefined;
     let lastDeadline = Number.POSITIVE_INFINITY;
     while (this.awaiting.size < this.maxPipeline) {
       const entry = this.toWrite.shift();
@@ -150,13 +159,14 @@ export class CommandQueue {
         continue;
       }
       lastDeadline = entry.deadline;
-      if (entry.reader !== undefined && afterNoreply && this.sentinelOn) this.addSentinel(batch.parts, now, received, entry.deadline);
-      afterNoreply = entry.reader === undefined;
+      const kind = silence(entry);
+      if (run !== undefined && kind !== run) this.fence(run, batch.parts, now, received, entry.deadline);
+      run = kind;
       for (const part of entry.parts) batch.parts.push(part);
       entry.writtenAt = now;
       entry.written = true;
       entry.mark = received;
-      if (afterNoreply) {
+      if (kind === 'noreply') {
         entry.state = 'done';
         batch.settled.push(entry);
       } else {
@@ -164,26 +174,50 @@ export class CommandQueue {
         this.awaiting.push(entry);
       }
     }
-    if (afterNoreply && this.sentinelOn) this.addSentinel(batch.parts, now, received, lastDeadline);
+    if (run !== undefined) this.fence(run, batch.parts, now, received, lastDeadline);
     return batch;
   }
 
   /**
-   * Hands a frame to the oldest awaiting command. Returns the command whose reply it completed, for
-   * the caller to settle, or undefined (more frames to come, or nobody waits for the outcome).
+   * Closes a run with an `mn`: after noreply commands while sentinels are on; after quiet commands always,
+   * as their `MN` is what proves the silent ones succeeded.
+   */
+  private fence(run: 'noreply' | 'quiet', out: WirePart[], now: number, received: number, deadline: number): void {
+    if (run === 'quiet' || this.sentinelOn) this.addSentinel(out, now, received, deadline);
+  }
+
+  /**
+   * Hands a frame to the oldest awaiting command. Returns the commands it settled, for the caller to
+   * settle in order: quiet commands it proves succeeded silently, then the one whose reply it completed
+   * (none while more frames are to come, or when nobody waits for the outcome).
    * @throws MemcacheUnknownError for a frame no command is waiting for, or one its reader rejects.
    */
-  deliver(frame: Frame): Entry | undefined {
-    const head = this.awaiting.peek();
-    if (head === undefined || head.reader === undefined) {
-      throw new MemcacheUnknownError(`received a ${frame.kind} frame while no command was waiting`);
+  deliver(frame: Frame): Entry[] {
+    const done: Entry[] = [];
+    for (let head = this.awaiting.peek(); ; head = this.awaiting.peek()) {
+      if (head === undefined || head.reader === undefined) {
+        throw new MemcacheUnknownError(`received a ${frame.kind} frame while no command was waiting`);
+      }
+      const quiet = head.reader.claims;
+      if (quiet === undefined || quiet.call(head.reader, frame)) break;
+      // Memcached answers in order: a frame that is not this quiet command's reply means it had nothing
+      // to say, which for a quiet command is success. An error line names no command, so inside a quiet
+      // run nobody can tell whose it is: the connection goes rather than blame the wrong one.
+      if (frame.kind === 'error') throw new MemcacheUnknownError(`an error reply inside a run of quiet commands names no command: ${frame.line.toString('latin1')}`);
+      this.awaiting.shift();
+      if (head.state === 'written') {
+        head.state = 'done';
+        done.push(head);
+      }
     }
-    if (!head.reader.read(frame)) return undefined;
+    const head = this.awaiting.peek() as Entry;
+    if (!(head.reader as ReplyReader<unknown>).read(frame)) return done;
     this.awaiting.shift();
     if (head.reader instanceof SentinelReader && this.sentinelOn) this.sentinelAnswered = true;
-    if (head.state !== 'written') return undefined;
+    if (head.state !== 'written') return done;
     head.state = 'done';
-    return head;
+    done.push(head);
+    return done;
   }
 
   /** A subscriber went away: a queued command is dropped, a written one is detached. */

@@ -204,7 +204,7 @@ export class Connection implements Lane {
   }
 
   private onFrame(frame: Frame): void {
-    let done: Entry | undefined;
+    let done: Entry[];
     try {
       done = this.queue.deliver(frame);
     } catch (error) {
@@ -219,7 +219,8 @@ export class Connection implements Lane {
     }
     // The queue is consistent before anyone hears: they may issue new commands right away.
     this.tellNotices();
-    done?.settle();
+    // Out of the queue already, with their outcomes: settled in order even if one's subscriber drops the connection.
+    for (const entry of done) entry.settle();
     if (this.queue.writable) this.writes.soon();
     else if (this.closing && !this.queue.busy) this.finishClose();
   }

@@ -60,12 +60,16 @@ export function mapRequest<R, T>(request: Request<R>, finish: (reply: R) => T): 
   return { name: request.name, parts: request.parts, keys: request.keys ?? 1, reader: () => new MappedReader(make(), finish) };
 }
 
-/** A reader whose result is read on by `finish`. */
+/** A reader whose result is read on by `finish` (quiet when the reader it wraps is). */
 class MappedReader<R, T> implements ReplyReader<T> {
+  readonly claims?: (frame: Frame) => boolean;
+
   constructor(
     private readonly reader: ReplyReader<R>,
     private readonly finish: (reply: R) => T,
-  ) {}
+  ) {
+    if (reader.claims !== undefined) this.claims = (frame) => reader.claims?.(frame) === true;
+  }
 
   read(frame: Frame): boolean {
     return this.reader.read(frame);

@@ -14,6 +14,12 @@ export interface ReplyReader<T> {
   read(frame: Frame): boolean;
   /** The outcome once `read` returned true; throws the command's typed error instead of returning. */
   result(): T;
+  /**
+   * Present on a quiet command's reader (a meta command sent with `q`, which the server answers only when
+   * it has something to say): whether `frame` is this command's reply. A quiet command whose reply never
+   * came succeeded silently, which the `mn` fence after it proves; `result()` then gives that outcome.
+   */
+  claims?(frame: Frame): boolean;
 }
 
 /** A command ready to go: its bytes, and how to read its reply (none for noreply). */

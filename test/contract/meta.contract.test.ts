@@ -102,4 +102,29 @@ contract('meta commands', (t) => {
     expect(await json.get(k)).toEqual({ b: true });
     for (const [, answered] of eachServer(t, await t.client.metaNoop())) expect(answered).toBe(true);
   });
+
+  t.it('quiet meta commands: thousands pipelined, only failures and hits answered, every result exact', async () => {
+    const keys = Array.from({ length: 2000 }, () => t.fresh());
+    const present = new Set(keys.filter((_, i) => i % 3 === 0));
+    await t.client.setMany([...present].map((k) => [k, `v:${k}`] as const), reply);
+    // add succeeds where the key is absent and is refused (NS comes back) where it is present
+    const adds = await Promise.all(keys.map((k) => t.client.metaSet(k, 'added', { mode: 'add', quiet: true })));
+    expect(adds.map((r) => r.stored)).toEqual(keys.map((k) => !present.has(k)));
+    const reads = await Promise.all(keys.map((k, i) => t.client.metaGet(i % 2 === 0 ? k : t.fresh(), { quiet: true })));
+    expect(reads.map((r) => r.hit)).toEqual(keys.map((_, i) => i % 2 === 0));
+    expect(reads.filter((_, i) => i % 2 === 0).map((r) => r.value)).toEqual(keys.filter((_, i) => i % 2 === 0).map((k) => (present.has(k) ? `v:${k}` : 'added')));
+    const deletes = await Promise.all(keys.map((k, i) => t.client.metaDelete(i % 4 === 0 ? t.fresh() : k, { quiet: true })));
+    expect(deletes.map((r) => r.deleted)).toEqual(keys.map((_, i) => i % 4 !== 0));
+    expect(await t.client.getMany(keys.filter((_, i) => i % 4 !== 0))).toEqual(new Map());
+  });
+
+  t.it('a quiet write is the truth at once for the next reader, on another client too', async () => {
+    const other = t.make();
+    for (let i = 0; i < 50; i++) {
+      const k = t.fresh();
+      expect((await t.client.metaSet(k, `n${i}`, { quiet: true })).stored).toBe(true);
+      expect(await other.get(k)).toBe(`n${i}`);
+    }
+  });
 });
+

@@ -68,6 +68,8 @@ const META_TESTS = [
   'metaArithmetic counts in one round trip, creating a missing counter with vivify',
   'binary keys: any bytes up to the limit are a key, distinct from each other, refused beyond it',
   'meta and text commands reach the same items, with the same serde',
+  'quiet meta commands: thousands pipelined, only failures and hits answered, every result exact',
+  'a quiet write is the truth at once for the next reader, on another client too',
 ] as const;
 const NO_META = 'MockMemcacheClient: the emulated server speaks the text protocol only (meta commands answer ERROR)';
 
