@@ -1,5 +1,6 @@
 import type { CommandInfo } from '../commands/spec.js';
-import * as wire from '../commands/definitions.js';
+import type { Stored } from '../commands/definitions.js';
+import type { Dialect } from '../commands/dialect.js';
 import type { RoutedKey } from '../cluster/routed-key.js';
 import { mapRequest, type Call, type Split } from '../executor/call.js';
 import type { ValueFrame } from '../protocol/frames.js';
@@ -34,7 +35,7 @@ export function readCall<V, T>(
   expire: string | undefined,
   read: (frame: ValueFrame) => T,
 ): Call<T | undefined> {
-  const request = wire.retrieve(verb, [codec.key(key)], expire);
+  const request = codec.wire.retrieve(verb, [codec.key(key)], expire);
   return keyCall(info, key, mapRequest(request, (frames) => (frames[0] === undefined ? undefined : read(frames[0]))), undefined);
 }
 
@@ -52,7 +53,7 @@ export function readManyCall<V, K extends RoutedKey, T>(
   const wireKeys = keys.map((key) => codec.key(key));
   const byWire = new Map<string, K>();
   for (let i = 0; i < keys.length; i++) byWire.set(wireKeys[i] as string, keys[i] as K);
-  return new ReadMany(info, keys, wireKeys, byWire, verb, read, codec.ignoreExc);
+  return new ReadMany(info, keys, wireKeys, byWire, verb, read, codec.ignoreExc, codec.wire);
 }
 
 /**
@@ -72,6 +73,7 @@ class ReadMany<K extends RoutedKey, T> implements Call<Map<K, T>>, Split<Map<K, 
     private readonly verb: 'get' | 'gets',
     private readonly read: (key: K, frame: ValueFrame) => T,
     private readonly lenient: boolean,
+    private readonly wire: Dialect,
   ) {
     this.request = mapRequest(wire.retrieveEach(verb, byWire), (frames) => this.hits(frames));
   }
@@ -85,7 +87,7 @@ class ReadMany<K extends RoutedKey, T> implements Call<Map<K, T>>, Split<Map<K, 
     const wireKeys = indexes.map((i) => this.wireKeys[i] as string);
     const byWire = new Map<string, K>();
     for (let i = 0; i < keys.length; i++) byWire.set(wireKeys[i] as string, keys[i] as K);
-    return new ReadMany(this.info, keys, wireKeys, byWire, this.verb, this.read, this.lenient);
+    return new ReadMany(this.info, keys, wireKeys, byWire, this.verb, this.read, this.lenient, this.wire);
   }
 
   join(parts: ReadonlyArray<Map<K, T>>): Map<K, T> {
@@ -114,10 +116,10 @@ class ReadMany<K extends RoutedKey, T> implements Call<Map<K, T>>, Split<Map<K, 
 }
 
 /** A batch of sets: resolves to the caller's keys that were not stored. */
-export function storeManyCall<K extends RoutedKey>(info: CommandInfo, keys: readonly K[], items: readonly wire.Stored[], expire: string, noreply: boolean): Call<K[]> {
+export function storeManyCall<K extends RoutedKey>(wire: Dialect, info: CommandInfo, keys: readonly K[], items: readonly Stored[], expire: string, noreply: boolean): Call<K[]> {
   const build = (indexes: readonly number[] | undefined): Call<K[]> => {
     const picked = indexes === undefined ? keys : indexes.map((i) => keys[i] as K);
-    const some = indexes === undefined ? items : indexes.map((i) => items[i] as wire.Stored);
+    const some = indexes === undefined ? items : indexes.map((i) => items[i] as Stored);
     const request = mapRequest(wire.storeMany(some, expire, noreply), (failed) => failed.map((i) => picked[i] as K));
     return { info, keys: picked, request, split: { part: (sub) => build(indexes === undefined ? sub : sub.map((i) => indexes[i] as number)), join: (parts) => parts.flat() } };
   };
@@ -125,7 +127,7 @@ export function storeManyCall<K extends RoutedKey>(info: CommandInfo, keys: read
 }
 
 /** A batch of deletes: true once every server processed its share. */
-export function deleteManyCall(info: CommandInfo, keys: readonly RoutedKey[], wireKeys: readonly string[], noreply: boolean): Call<boolean> {
+export function deleteManyCall(wire: Dialect, info: CommandInfo, keys: readonly RoutedKey[], wireKeys: readonly string[], noreply: boolean): Call<boolean> {
   const build = (indexes: readonly number[] | undefined): Call<boolean> => {
     const picked = indexes === undefined ? keys : indexes.map((i) => keys[i] as RoutedKey);
     const some = indexes === undefined ? wireKeys : indexes.map((i) => wireKeys[i] as string);

@@ -1,4 +1,6 @@
 import type { Stored } from '../commands/definitions.js';
+import { TEXT_DIALECT, type Dialect } from '../commands/dialect.js';
+import { metaDialect } from '../commands/meta-dialect.js';
 import { storedKey, type RoutedKey } from '../cluster/routed-key.js';
 import { MemcacheError, MemcacheIllegalInputError, MemcacheSerdeError } from '../errors.js';
 import type { ValueFrame } from '../protocol/frames.js';
@@ -40,11 +42,15 @@ export class Codec<V> {
   private readonly rules: KeyRules;
   private opaques = 0;
 
+  /** The wire form of the classic commands, in the protocol the options name. */
+  readonly wire: Dialect;
+
   constructor(
     readonly options: ResolvedOptions,
     readonly serde: Serde<V>,
   ) {
     this.rules = { prefix: options.prefix, allowUnicodeKeys: options.allowUnicodeKeys };
+    this.wire = options.protocol === 'meta' ? metaDialect(() => this.opaque()) : TEXT_DIALECT;
   }
 
   /** Reads that fail resolve as misses, and an unreadable item in a batch is a miss for its key alone. */

@@ -123,7 +123,7 @@ export abstract class MemcacheClient<V = DefaultValue> extends MetaCommands<V> {
    */
   cas(key: RoutedKey, value: V, cas: string | bigint, options: StoreOptions = {}): Command<boolean | null> {
     return this.run((c) => {
-      const request = wire.cas(c.item(key, value, options), checkExpire(options.expire), options.noreply ?? false, checkCasToken(cas));
+      const request = c.wire.cas(c.item(key, value, options), checkExpire(options.expire), options.noreply ?? false, checkCasToken(cas));
       return keyCall(COMMANDS.cas, key, request);
     });
   }
@@ -137,7 +137,7 @@ export abstract class MemcacheClient<V = DefaultValue> extends MetaCommands<V> {
     if (entries.length === 0) return settled([]);
     return this.run((c) => {
       const items = entries.map(([k, v]) => c.item(k, v, options));
-      return storeManyCall(COMMANDS.setMany, entries.map(([k]) => k), items, checkExpire(options.expire), c.noreply(options));
+      return storeManyCall(c.wire, COMMANDS.setMany, entries.map(([k]) => k), items, checkExpire(options.expire), c.noreply(options));
     });
   }
 
@@ -183,29 +183,29 @@ export abstract class MemcacheClient<V = DefaultValue> extends MetaCommands<V> {
 
   /** Deletes the key: true if it existed (always true with noreply). */
   delete(key: RoutedKey, options: NoreplyOption = {}): Command<boolean> {
-    return this.run((c) => keyCall(COMMANDS.delete, key, wire.remove(c.key(key), c.noreply(options))));
+    return this.run((c) => keyCall(COMMANDS.delete, key, c.wire.remove(c.key(key), c.noreply(options))));
   }
 
   /** Deletes many keys in one pipelined write per server. Resolves true once the servers processed them. */
   deleteMany(keys: Iterable<RoutedKey>, options: NoreplyOption = {}): Command<boolean> {
     const list = [...keys];
     if (list.length === 0) return settled(true);
-    return this.run((c) => deleteManyCall(COMMANDS.deleteMany, list, list.map((k) => c.key(k)), c.noreply(options)));
+    return this.run((c) => deleteManyCall(c.wire, COMMANDS.deleteMany, list, list.map((k) => c.key(k)), c.noreply(options)));
   }
 
   /** Adds `delta` to a decimal counter: the new value (exact over 64 bits, wraps at 2^64), null if missing. */
   incr(key: RoutedKey, delta: number | bigint, options: NoreplyOption = {}): Command<bigint | null> {
-    return this.run((c) => keyCall(COMMANDS.incr, key, wire.arithmetic('incr', c.key(key), checkDelta(delta), options.noreply ?? false)));
+    return this.run((c) => keyCall(COMMANDS.incr, key, c.wire.arithmetic('incr', c.key(key), checkDelta(delta), options.noreply ?? false)));
   }
 
   /** Subtracts `delta` (stopping at 0): the new value, null if missing. */
   decr(key: RoutedKey, delta: number | bigint, options: NoreplyOption = {}): Command<bigint | null> {
-    return this.run((c) => keyCall(COMMANDS.decr, key, wire.arithmetic('decr', c.key(key), checkDelta(delta), options.noreply ?? false)));
+    return this.run((c) => keyCall(COMMANDS.decr, key, c.wire.arithmetic('decr', c.key(key), checkDelta(delta), options.noreply ?? false)));
   }
 
   /** Resets the expiry: true if the key exists (always true with noreply). */
   touch(key: RoutedKey, expire = 0, options: NoreplyOption = {}): Command<boolean> {
-    return this.run((c) => keyCall(COMMANDS.touch, key, wire.touch(c.key(key), checkExpire(expire), c.noreply(options))));
+    return this.run((c) => keyCall(COMMANDS.touch, key, c.wire.touch(c.key(key), checkExpire(expire), c.noreply(options))));
   }
 
   /** Server statistics (`stats`, `stats settings`, `stats slabs`, …), values converted, by server name. */
@@ -246,7 +246,7 @@ export abstract class MemcacheClient<V = DefaultValue> extends MetaCommands<V> {
 
   private store(verb: StoreVerb, key: RoutedKey, value: V, options: StoreOptions): Command<boolean> {
     return this.run((c) => {
-      return keyCall(COMMANDS[verb], key, wire.store(verb, c.item(key, value, options), checkExpire(options.expire), c.noreply(options)));
+      return keyCall(COMMANDS[verb], key, c.wire.store(verb, c.item(key, value, options), checkExpire(options.expire), c.noreply(options)));
     });
   }
 }

@@ -50,6 +50,14 @@ export interface ClientOptions<V> {
    */
   readonly noreplySentinel?: boolean;
   /**
+   * The protocol of the classic commands (`get`, `set`, …, `getMany`, `setMany`, `deleteMany`, `incr`,
+   * `touch`, `cas`). `'text'` (default): memcached's text protocol, which every server and proxy speaks.
+   * `'meta'`: the same commands as meta commands (memcached ≥ 1.6.10) with the same results, every reply
+   * checked against its request, and noreply commands sent quiet so they still resolve to their true
+   * result. Server-wide commands are text either way.
+   */
+  readonly protocol?: 'text' | 'meta';
+  /**
    * Most commands waiting to be written per connection (beyond the `maxPipeline` in flight); beyond it
    * commands fail fast with `MemcacheQueueFullError`. Default 1,000,000: bulk code such as
    * `Promise.all` over 100,000 gets never meets it; `maxQueueBytes` is what bounds memory.
@@ -128,6 +136,7 @@ export interface ResolvedOptions {
   readonly tls: ConnectionOptions | true | undefined;
   readonly maxPipeline: number;
   readonly noreplySentinel: boolean;
+  readonly protocol: 'text' | 'meta';
   readonly maxQueue: number;
   readonly maxQueueBytes: number;
   readonly maxValueSize: number;
@@ -152,6 +161,7 @@ export function resolveOptions<V>(options: ClientOptions<V>): ResolvedOptions {
     tls: options.tls,
     maxPipeline: whole(options.maxPipeline, 1000, 'maxPipeline'),
     noreplySentinel: options.noreplySentinel ?? true,
+    protocol: protocolOf(options.protocol),
     maxQueue: whole(options.maxQueue, 1_000_000, 'maxQueue'),
     maxQueueBytes: whole(options.maxQueueBytes, 64 * 1024 * 1024, 'maxQueueBytes'),
     maxValueSize: whole(options.maxValueSize, 1024 * 1024, 'maxValueSize'),
@@ -195,4 +205,10 @@ function credentials(auth: ClientOptions<unknown>['auth']): ResolvedOptions['aut
     throw new MemcacheIllegalInputError('auth needs a username and a password, both non-empty and without whitespace');
   }
   return new Credentials(username, password);
+}
+
+function protocolOf(protocol: unknown): 'text' | 'meta' {
+  if (protocol === undefined) return 'text';
+  if (protocol === 'text' || protocol === 'meta') return protocol;
+  throw new MemcacheIllegalInputError(`protocol must be 'text' or 'meta', got ${String(protocol)}`);
 }

@@ -44,9 +44,9 @@ export function metaDelete(key: MetaKey, opaque: string, flags: readonly string[
   return metaRequest('md', key, opaque, flags, quiet);
 }
 
-/** `ma <key> <flags>*`. */
-export function metaArithmetic(key: MetaKey, opaque: string, flags: readonly string[]): Request<MetaReply> {
-  return metaRequest('ma', key, opaque, flags);
+/** `ma <key> <flags>*`. Quiet (`q`): success sends nothing back, its value included. */
+export function metaArithmetic(key: MetaKey, opaque: string, flags: readonly string[], quiet = false): Request<MetaReply> {
+  return metaRequest('ma', key, opaque, flags, quiet);
 }
 
 /** `mn`: answered `MN` once everything before it on the connection has been answered. */
@@ -56,7 +56,7 @@ export function metaNoop(): Request<true> {
     parts: ['mn\r\n'],
     reader: () => ({
       read: (frame: Frame) => {
-        if (frame.kind === 'line' && frame.line.length === 2 && frame.line.toString('latin1') === 'MN') return true;
+        if (isMetaNoop(frame)) return true;
         throw new MemcacheUnknownError(`unexpected reply to mn: ${describe(frame)}`);
       },
       result: () => true as const,
@@ -80,6 +80,27 @@ function joined(flags: readonly string[]): string {
   return flags.length === 0 ? '' : ` ${flags.join(' ')}`;
 }
 
+/**
+ * A frame as a meta reply: `VA <datalen> <flags>*` with its data block, or a status line with flags.
+ * @throws MemcacheUnknownError for anything else (the stream is out of step with the requests).
+ */
+export function parseMetaReply(frame: Frame, verb: string): MetaReply {
+  const text = frame.kind === 'block' ? frame.header.toString('latin1') : frame.kind === 'line' ? frame.line.toString('latin1') : '';
+  const [status = '', ...tokens] = text.split(' ');
+  if (!STATUSES.has(status) || (status === 'VA') !== (frame.kind === 'block')) {
+    throw new MemcacheUnknownError(`unexpected reply to ${verb}: ${describe(frame)}`);
+  }
+  // `VA <datalen> <flags>*`: the length is the parser's; the flags follow it.
+  const flags = new Map<string, string>();
+  for (const token of status === 'VA' ? tokens.slice(1) : tokens) if (token.length > 0) flags.set(token[0] as string, token.slice(1));
+  return { status: status as MetaStatus, flags, value: frame.kind === 'block' ? frame.value : undefined };
+}
+
+/** Whether a frame is the `MN` that answers `mn`. */
+export function isMetaNoop(frame: Frame): boolean {
+  return frame.kind === 'line' && frame.line.length === 2 && frame.line[0] === 0x4d && frame.line[1] === 0x4e;
+}
+
 /** Reads one meta reply and checks that it echoes the request's opaque token. */
 class MetaReader implements ReplyReader<MetaReply> {
   protected reply: MetaReply | undefined;
@@ -100,18 +121,11 @@ class MetaReader implements ReplyReader<MetaReply> {
       this.error = error;
       return true;
     }
-    const text = frame.kind === 'block' ? frame.header.toString('latin1') : frame.kind === 'line' ? frame.line.toString('latin1') : '';
-    const [status = '', ...tokens] = text.split(' ');
-    if (!STATUSES.has(status) || (status === 'VA') !== (frame.kind === 'block')) {
-      throw new MemcacheUnknownError(`unexpected reply to ${this.verb}: ${describe(frame)}`);
+    const reply = parseMetaReply(frame, this.verb);
+    if (reply.flags.get('O') !== this.opaque) {
+      throw new MemcacheUnknownError(`${this.verb} got the reply to another request (opaque ${JSON.stringify(reply.flags.get('O') ?? '')}, expected ${this.opaque}): the connection is out of step`);
     }
-    // `VA <datalen> <flags>*`: the length is the parser's; the flags follow it.
-    const flags = new Map<string, string>();
-    for (const token of status === 'VA' ? tokens.slice(1) : tokens) if (token.length > 0) flags.set(token[0] as string, token.slice(1));
-    if (flags.get('O') !== this.opaque) {
-      throw new MemcacheUnknownError(`${this.verb} got the reply to another request (opaque ${JSON.stringify(flags.get('O') ?? '')}, expected ${this.opaque}): the connection is out of step`);
-    }
-    this.reply = { status: status as MetaStatus, flags, value: frame.kind === 'block' ? frame.value : undefined };
+    this.reply = reply;
     return true;
   }
 

@@ -79,7 +79,7 @@ contract('meta commands', (t) => {
   });
 
   t.it('binary keys: any bytes up to the limit are a key, distinct from each other, refused beyond it', async () => {
-    const base = Buffer.from(t.fresh());
+    const base = Buffer.from(t.fresh()).subarray(-40); // the tail is what makes it unique
     const keys = [Uint8Array.of(0, 1, 2, 32, 10, 13), Uint8Array.from({ length: 256 }, (_, i) => i).subarray(0, 120), Buffer.from('ключ ☃', 'utf8')].map(
       (k) => Buffer.concat([base, Buffer.from(k)]),
     );

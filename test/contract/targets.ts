@@ -91,6 +91,14 @@ export const TARGETS: readonly ContractTarget[] = [
       ),
   },
   {
+    name: 'Client, protocol meta',
+    servers: 1,
+    open: (servers) =>
+      onServers(servers, <V>(...options: OptionsFor<V, ClientOptions<V>>) =>
+        new Client<V>(nth(servers, 0).spec, ...(withOwn(options, { protocol: 'meta' }) as OptionsFor<V, ClientOptions<V>>)),
+      ),
+  },
+  {
     name: 'HashClient×3',
     servers: 3,
     open: (servers) => onServers(servers, (...options) => new HashClient(specs(servers), ...options)),
@@ -107,6 +115,15 @@ export const TARGETS: readonly ContractTarget[] = [
   },
   // Being built on other branches; each is enabled by uncommenting its entry (and its import) once merged.
   //
+  {
+    name: 'HashClient×3 usePooling, protocol meta',
+    servers: 3,
+    open: (servers) =>
+      onServers(servers, <V>(...options: OptionsFor<V, ClientOptions<V>>) =>
+        new HashClient<V>(specs(servers), ...(withOwn(options, { usePooling: true, maxPoolSize: 2, protocol: 'meta' }) as OptionsFor<V, ClientOptions<V>>)),
+      ),
+    skip: hashSkips,
+  },
   // Every command through the retry wrapper over one Client.
   {
     name: 'RetryingClient',

@@ -1,0 +1,45 @@
+import type { ValueFrame } from '../protocol/frames.js';
+import type { Request } from '../protocol/request.js';
+import * as text from './definitions.js';
+import type { Stored, StoreVerb } from './definitions.js';
+
+/**
+ * The wire form of the classic commands, in one protocol. Both dialects read every reply into the same
+ * result (a hit as a `ValueFrame`, a store as true or false, …), so the command surface above them is one.
+ * Keys and numbers arrive validated and encoded.
+ */
+export interface Dialect {
+  readonly name: 'text' | 'meta';
+  /** set/add/replace/append/prepend: true when stored (with noreply: as the dialect knows it). */
+  store(verb: Exclude<StoreVerb, 'cas'>, item: Stored, expire: string, noreply: boolean): Request<boolean>;
+  /** cas: true stored, false changed since, null gone. */
+  cas(item: Stored, expire: string, noreply: boolean, unique: string): Request<boolean | null>;
+  /** One key's get/gets/gat/gats: its hit, if any. */
+  retrieve(verb: 'get' | 'gets' | 'gat' | 'gats', wanted: readonly string[], expire?: string): Request<ValueFrame[]>;
+  /** Distinct keys' get/gets: their hits. */
+  retrieveEach(verb: 'get' | 'gets' | 'gat' | 'gats', asked: ReadonlySet<string> | ReadonlyMap<string, unknown>, expire?: string): Request<ValueFrame[]>;
+  /** delete: true when it existed. */
+  remove(key: string, noreply: boolean): Request<boolean>;
+  /** Many deletes: whether each key existed. */
+  removeMany(keys: readonly string[], noreply: boolean): Request<boolean[]>;
+  /** touch: true when it exists. */
+  touch(key: string, expire: string, noreply: boolean): Request<boolean>;
+  /** incr/decr: the new value, or null when missing. */
+  arithmetic(verb: 'incr' | 'decr', key: string, delta: string, noreply: boolean): Request<bigint | null>;
+  /** Many sets: the indexes not stored. */
+  storeMany(items: readonly Stored[], expire: string, noreply: boolean): Request<number[]>;
+}
+
+/** The text protocol (protocol.txt, "Commands"): what every memcached and proxy speaks. */
+export const TEXT_DIALECT: Dialect = {
+  name: 'text',
+  store: text.store,
+  cas: text.cas,
+  retrieve: text.retrieve,
+  retrieveEach: text.retrieveEach,
+  remove: text.remove,
+  removeMany: text.removeMany,
+  touch: text.touch,
+  arithmetic: text.arithmetic,
+  storeMany: text.storeMany,
+};

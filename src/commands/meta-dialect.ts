@@ -1,0 +1,169 @@
+import { MemcacheUnknownError } from '../errors.js';
+import { mapRequest } from '../executor/call.js';
+import type { Frame, ValueFrame } from '../protocol/frames.js';
+import type { MetaKey } from '../protocol/meta-key.js';
+import type { ReplyReader, Request, WirePart } from '../protocol/request.js';
+import type { Stored } from './definitions.js';
+import type { Dialect } from './dialect.js';
+import * as meta from './meta.js';
+import { isMetaNoop, parseMetaReply, type MetaReply } from './meta.js';
+
+/**
+ * The classic commands as meta commands (memcached ≥ 1.6.10), read into the same results as the text
+ * dialect's. What changes: every reply is checked against its request's opaque token; noreply commands
+ * go quiet (`q`) and still resolve with their true result once the `mn` after them is answered; batches
+ * are quiet commands closed by one `mn`, so only hits and failures travel back.
+ */
+export function metaDialect(opaque: () => string): Dialect {
+  const key = (token: string): MetaKey => ({ token, binary: false });
+  return {
+    name: 'meta',
+    store: (verb, item, expire, noreply) =>
+      mapRequest(meta.metaSet(key(item.key), item.data, opaque(), storeFlags(item, expire, MODES[verb]), noreply), (r) => r.status === 'HD'),
+    cas: (item, expire, noreply, unique) =>
+      mapRequest(meta.metaSet(key(item.key), item.data, opaque(), [...storeFlags(item, expire, undefined), `C${unique}`], noreply), (r) =>
+        r.status === 'HD' ? true : r.status === 'NF' ? null : false,
+      ),
+    retrieve: (verb, wanted, expire) => {
+      const wire = wanted[0] as string;
+      if (wanted.length !== 1) return batchRetrieve(verb, new Set(wanted), expire, opaque);
+      return mapRequest(meta.metaGet(key(wire), opaque(), getFlags(verb, expire)), (r) => (r.status === 'EN' ? [] : [hit(wire, r)]));
+    },
+    retrieveEach: (verb, asked, expire) => batchRetrieve(verb, asked, expire, opaque),
+    remove: (wire, noreply) => mapRequest(meta.metaDelete(key(wire), opaque(), [], noreply), (r) => r.status === 'HD'),
+    removeMany: (wires) => {
+      const lines = wires.map((wire) => (o: string) => [`md ${wire} q O${o}\r\n`]);
+      return mapRequest(quietBatch('md', lines, opaque), (replies) => wires.map((_, i) => replies[i] === undefined || replies[i].status === 'HD'));
+    },
+    touch: (wire, expire, noreply) => mapRequest(meta.metaGet(key(wire), opaque(), [`T${expire}`], noreply), (r) => r.status === 'HD'),
+    arithmetic: (verb, wire, delta, noreply) =>
+      mapRequest(meta.metaArithmetic(key(wire), opaque(), ['v', verb === 'incr' ? 'MI' : 'MD', `D${delta}`], noreply), (r) =>
+        r.status === 'VA' && r.value !== undefined ? BigInt(r.value.toString('latin1')) : null,
+      ),
+    storeMany: (items, expire, noreply) => {
+      const lines = items.map((item) => (o: string): WirePart[] => [`ms ${item.key} ${item.data.length} ${storeFlags(item, expire, undefined).join(' ')}${noreply ? ' q' : ''} O${o}\r\n`, item.data, '\r\n']);
+      // Quiet only with noreply: an error line (a value over the server's limit) names no command in a
+      // quiet batch, while answered in order it is that item's.
+      if (!noreply) return mapRequest(orderedBatch('ms', lines, opaque), (replies) => items.flatMap((_, i) => (replies[i]?.status === 'HD' ? [] : [i])));
+      return mapRequest(quietBatch('ms', lines, opaque), (replies) => items.flatMap((_, i) => (replies[i] === undefined || replies[i].status === 'HD' ? [] : [i])));
+    },
+  };
+}
+
+const MODES = { set: undefined, add: 'E', replace: 'R', append: 'A', prepend: 'P' } as const;
+
+function storeFlags(item: Stored, expire: string, mode: string | undefined): string[] {
+  return mode === undefined ? [`F${item.flags}`, `T${expire}`] : [`F${item.flags}`, `T${expire}`, `M${mode}`];
+}
+
+function getFlags(verb: 'get' | 'gets' | 'gat' | 'gats', expire: string | undefined): string[] {
+  const flags = ['v', 'f'];
+  if (verb === 'gets' || verb === 'gats') flags.push('c');
+  if (expire !== undefined) flags.push(`T${expire}`);
+  return flags;
+}
+
+function hit(wire: string, reply: MetaReply): ValueFrame {
+  return { kind: 'value', key: wire, flags: Number(reply.flags.get('f') ?? 0), cas: reply.flags.get('c'), value: reply.value ?? Buffer.alloc(0) };
+}
+
+/** Distinct keys' reads as quiet `mg`s closed by one `mn`: only hits come back. */
+function batchRetrieve(
+  verb: 'get' | 'gets' | 'gat' | 'gats',
+  asked: ReadonlySet<string> | ReadonlyMap<string, unknown>,
+  expire: string | undefined,
+  opaque: () => string,
+): Request<ValueFrame[]> {
+  const wires = [...asked.keys()];
+  const flags = getFlags(verb, expire).join(' ');
+  const lines = wires.map((wire) => (o: string) => [`mg ${wire} ${flags} q O${o}\r\n`]);
+  return mapRequest(quietBatch('mg', lines, opaque), (replies) => replies.flatMap((reply, i) => (reply === undefined ? [] : [hit(wires[i] as string, reply)])));
+}
+
+/**
+ * One request of quiet commands and the `mn` that closes them. Its reply: for each command, what the
+ * server said (undefined: nothing, which for a quiet command is success, or a miss for `mg`).
+ */
+function quietBatch(verb: string, lines: ReadonlyArray<(opaque: string) => WirePart[]>, opaque: () => string): Request<Array<MetaReply | undefined>> {
+  const byOpaque = new Map<string, number>();
+  const parts: WirePart[] = [];
+  lines.forEach((line, index) => {
+    const o = opaque();
+    byOpaque.set(o, index);
+    for (const part of line(o)) parts.push(part);
+  });
+  parts.push('mn\r\n');
+  return { name: verb, keys: lines.length, parts, reader: () => new QuietBatchReader(verb, byOpaque, lines.length) };
+}
+
+/**
+ * Commands answered one by one, in order: each reply must carry its command's opaque token. A
+ * `SERVER_ERROR` is that command's failure (undefined in the result); a `CLIENT_ERROR` to `ms` closes the
+ * connection, as memcached may read the refused data block as a command.
+ */
+function orderedBatch(verb: string, lines: ReadonlyArray<(opaque: string) => WirePart[]>, opaque: () => string): Request<Array<MetaReply | undefined>> {
+  const expected: string[] = [];
+  const parts: WirePart[] = [];
+  for (const line of lines) {
+    const o = opaque();
+    expected.push(o);
+    for (const part of line(o)) parts.push(part);
+  }
+  return { name: verb, keys: lines.length, parts, reader: () => new OrderedBatchReader(verb, expected) };
+}
+
+class OrderedBatchReader implements ReplyReader<Array<MetaReply | undefined>> {
+  private readonly replies: Array<MetaReply | undefined> = [];
+
+  constructor(
+    private readonly verb: string,
+    private readonly expected: readonly string[],
+  ) {}
+
+  read(frame: Frame): boolean {
+    if (frame.kind === 'error') {
+      if (frame.type !== 'SERVER_ERROR') throw new MemcacheUnknownError(`${this.verb} was refused (${frame.line.toString('latin1')}); the connection is closed`);
+      this.replies.push(undefined);
+    } else {
+      const reply = parseMetaReply(frame, this.verb);
+      const want = this.expected[this.replies.length];
+      if (reply.flags.get('O') !== want) throw new MemcacheUnknownError(`${this.verb} batch got a reply out of step (opaque ${JSON.stringify(reply.flags.get('O') ?? '')}, expected ${want ?? 'none'})`);
+      this.replies.push(reply);
+    }
+    return this.replies.length === this.expected.length;
+  }
+
+  result(): Array<MetaReply | undefined> {
+    return this.replies;
+  }
+}
+
+/** Reads a quiet batch's replies by their opaque tokens, up to the `MN` that closes it. */
+class QuietBatchReader implements ReplyReader<Array<MetaReply | undefined>> {
+  private readonly replies: Array<MetaReply | undefined>;
+
+  constructor(
+    private readonly verb: string,
+    private readonly byOpaque: ReadonlyMap<string, number>,
+    count: number,
+  ) {
+    this.replies = new Array<MetaReply | undefined>(count).fill(undefined);
+  }
+
+  read(frame: Frame): boolean {
+    if (isMetaNoop(frame)) return true;
+    // An error line names no command, and after a refused `ms` memcached may read its data as a command.
+    if (frame.kind === 'error') throw new MemcacheUnknownError(`an error reply inside a quiet ${this.verb} batch names no command: ${frame.line.toString('latin1')}`);
+    const reply = parseMetaReply(frame, this.verb);
+    const index = this.byOpaque.get(reply.flags.get('O') ?? '');
+    if (index === undefined || this.replies[index] !== undefined) {
+      throw new MemcacheUnknownError(`${this.verb} batch got a reply for no request of it (opaque ${JSON.stringify(reply.flags.get('O') ?? '')}): the connection is out of step`);
+    }
+    this.replies[index] = reply;
+    return false;
+  }
+
+  result(): Array<MetaReply | undefined> {
+    return this.replies;
+  }
+}
