@@ -1,7 +1,8 @@
 import type { RoutedKey } from '../cluster/routed-key.js';
-import { Command } from './command.js';
+import { Command, rejected } from './command.js';
+import type { MetaDeleteResult } from './meta-types.js';
 import { MetaCommands } from './meta-commands.js';
-import { getOrSet, type GetOrSetOptions, type InvalidateOptions, type Loader } from './stampede.js';
+import { getOrSet, seconds, type GetOrSetOptions, type InvalidateOptions, type Loader } from './stampede.js';
 
 /**
  * Stampede protection on every client, built on the meta commands (memcached ≥ 1.6; servers and proxies
@@ -36,7 +37,12 @@ export abstract class StampedeCommands<V> extends MetaCommands<V> {
    * ```
    */
   invalidate(key: RoutedKey, options: InvalidateOptions = {}): Command<boolean> {
-    const marked = this.metaDelete(key, { invalidate: true, ...(options.staleTtl === undefined ? {} : { expire: options.staleTtl }) });
+    let marked: Command<MetaDeleteResult>;
+    try {
+      marked = this.metaDelete(key, { invalidate: true, ...(options.staleTtl === undefined ? {} : { expire: seconds(options.staleTtl, 'staleTtl', 0) }) });
+    } catch (error) {
+      return rejected(error);
+    }
     return new Command<boolean>((sink) => marked.subscribe({ next: (r) => sink.next(r.deleted), error: (e: unknown) => sink.error(e), complete: () => sink.complete() }));
   }
 }

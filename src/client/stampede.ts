@@ -140,12 +140,18 @@ function timedOut(key: RoutedKey, timeout: number): MemcacheTimeoutError {
   return new MemcacheTimeoutError(`getOrSet(${shown}): another caller's value did not appear within ${timeout} ms`);
 }
 
+/** A memcached expiry (checked as every command checks one) that is at least `min`: negative ones expire at once. */
+export function seconds(value: number, what: string, min: number): number {
+  checkExpire(value, what);
+  if (value < min) throw new MemcacheIllegalInputError(`${what} must be at least ${min} second(s), got ${value}`);
+  return value;
+}
+
 function planOf(options: GetOrSetOptions): Plan {
-  checkExpire(options.ttl, 'ttl');
-  checkExpire(options.lease, 'lease');
+  seconds(options.ttl, 'ttl', 0);
   // N0 would make a placeholder that never expires: a winner that dies would block the key for good.
-  if (options.lease !== undefined && options.lease <= 0) throw new MemcacheIllegalInputError(`getOrSet lease must be at least 1 second, got ${options.lease}`);
-  if (options.recache !== undefined) checkExpire(options.recache, 'recache');
+  if (options.lease !== undefined) seconds(options.lease, 'lease', 1);
+  if (options.recache !== undefined) seconds(options.recache, 'recache', 1);
   const plan = {
     ttl: options.ttl,
     timeout: options.timeout ?? 10_000,
