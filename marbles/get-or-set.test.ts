@@ -157,7 +157,7 @@ describe('getOrSet: the caller that won', () => {
 describe('getOrSet and invalidate: input', () => {
   it('bad options and keys fail with MemcacheIllegalInputError before anything is sent', async () => {
     const { client, sent } = rig({});
-    const bad = [{ ttl: -2 }, { ttl: 1.5 }, { ttl: 60, lease: 0 }, { ttl: 60, recache: -3 }, { ttl: 60, timeout: Number.NaN }, { ttl: 60, poll: { initial: 0 } }];
+    const bad = [{ ttl: -2 }, { ttl: 1.5 }, { ttl: 60, lease: 0 }, { ttl: 60, recache: -3 }, { ttl: 60, recache: 60 }, { ttl: 60, timeout: Number.NaN }, { ttl: 60, poll: { initial: 0 } }];
     for (const options of bad) await expect(client.getOrSet('k', () => 'v', options)).rejects.toBeInstanceOf(MemcacheIllegalInputError);
     await expect(client.getOrSet('bad key', () => 'v', { ttl: 60 })).rejects.toBeInstanceOf(MemcacheIllegalInputError);
     await expect(client.invalidate('k', { staleTtl: -5 })).rejects.toBeInstanceOf(MemcacheIllegalInputError);

@@ -26,7 +26,7 @@ export interface GetOrSetOptions {
   readonly lease?: number;
   /**
    * Serve stale while one recomputes: when fewer than this many seconds of `ttl` are left, one caller
-   * (`R`) refreshes the value while the others keep getting the current one. Default: no early refresh.
+   * (`R`) refreshes the value while the others keep getting the current one. Below `ttl`. Default: no early refresh.
    */
   readonly recache?: number;
   /** Milliseconds a caller waits at most for another caller's value (not for its own loader). Default 10000. */
@@ -152,6 +152,10 @@ function planOf(options: GetOrSetOptions): Plan {
   // N0 would make a placeholder that never expires: a winner that dies would block the key for good.
   if (options.lease !== undefined) seconds(options.lease, 'lease', 1);
   if (options.recache !== undefined) seconds(options.recache, 'recache', 1);
+  // A value stored with less life than `recache` is due for a refresh at once: every read would reload it.
+  if (options.recache !== undefined && options.ttl > 0 && options.recache >= options.ttl) {
+    throw new MemcacheIllegalInputError(`getOrSet recache (${options.recache} s) must be below ttl (${options.ttl} s)`);
+  }
   const plan = {
     ttl: options.ttl,
     timeout: options.timeout ?? 10_000,

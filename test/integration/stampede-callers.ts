@@ -40,7 +40,7 @@ export interface Outcome {
 type AnyClient = MemcacheClient<DefaultValue>;
 
 /** Runs `plan.callers` concurrent getOrSet callers, spread round-robin over `clients`. */
-export async function runCallers(clients: readonly AnyClient[], plan: Plan): Promise<Outcome> {
+export async function runCallers(clients: readonly AnyClient[], plan: Plan, freshness: { ttl: number; recache?: number } = { ttl: 120 }): Promise<Outcome> {
   const first = clients[0] as AnyClient;
   const loader = async (): Promise<string> => {
     await bump(first, plan.runs);
@@ -56,7 +56,7 @@ export async function runCallers(clients: readonly AnyClient[], plan: Plan): Pro
       const client = clients[i % clients.length] as AnyClient;
       const started = performance.now();
       try {
-        const value = String(await client.getOrSet(plan.key, loader, { ttl: 120, lease: 10, timeout: plan.timeout, poll: { initial: 5, max: 50 } }));
+        const value = String(await client.getOrSet(plan.key, loader, { ...freshness, lease: 10, timeout: plan.timeout, poll: { initial: 5, max: 50 } }));
         values[value] = (values[value] ?? 0) + 1;
         maxWaitMs = Math.max(maxWaitMs, performance.now() - started);
         await bump(first, plan.done);

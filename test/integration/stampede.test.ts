@@ -74,4 +74,17 @@ describe('getOrSet against real memcached, across clients and processes', () => 
     const after = await clients[1]?.metaGet('hot');
     expect([after?.value, after?.stale]).toEqual(['v2', false]);
   }, 90_000);
+
+  it('with recache, a value close to expiry is refreshed by one caller while the others keep getting it', async () => {
+    const [a, b] = clients as [MemcacheClient<DefaultValue>, MemcacheClient<DefaultValue>];
+    await a.set('warm', 'old', { expire: 100, noreply: false });
+    const plan: Plan = { server: server.spec, key: 'warm', runs: 'warm:runs', done: 'warm:done', mode: 'stale', value: 'new', callers: 20, allCallers: 20, loaderMs: 0, timeout: TIMEOUT_MS };
+    // 100 s left is below recache: due for a refresh. The new value lives 300 s, so it is not.
+    const outcome = await runCallers(clients, plan, { ttl: 300, recache: 200 });
+    expect(outcome.errors).toEqual([]);
+    expect(outcome.values).toEqual({ old: 19, new: 1 });
+    expect(await runs('warm:runs')).toBe(1n);
+    const after = await b.metaGet('warm', { ttl: true });
+    expect([after.value, after.won, (after.ttl ?? 0) > 200]).toEqual(['new', false, true]);
+  }, 30_000);
 });
