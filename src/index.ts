@@ -7,6 +7,8 @@ export { MemcacheClient, type CasResult, type CasMiss, type RawCommandOptions, t
 export { Codec, type StoreOptions, type NoreplyOption } from './client/codec.js';
 export { CommandRunner } from './client/command-runner.js';
 export { MetaCommands } from './client/meta-commands.js';
+export { StampedeCommands } from './client/stampede-commands.js';
+export type { GetOrSetOptions, InvalidateOptions, Loader, LeaseCommands } from './client/stampede.js';
 export type {
   MetaGetOptions,
   MetaGetResult,

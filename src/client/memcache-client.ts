@@ -9,7 +9,7 @@ import type { DefaultValue } from '../serde/default.js';
 import { deleteManyCall, keyCall, readCall, readManyCall, serverCall, storeManyCall } from './calls.js';
 import type { NoreplyOption, StoreOptions } from './codec.js';
 import { Command, settled } from './command.js';
-import { MetaCommands } from './meta-commands.js';
+import { StampedeCommands } from './stampede-commands.js';
 
 /**
  * A hit of `gets`/`gats`: the value and its cas unique (decimal digits, passed back to `cas()`).
@@ -90,7 +90,7 @@ export type WrappedClient<V> = Pick<MemcacheClient<V>, 'codec' | 'executor'>;
  * }
  * ```
  */
-export abstract class MemcacheClient<V = DefaultValue> extends MetaCommands<V> {
+export abstract class MemcacheClient<V = DefaultValue> extends StampedeCommands<V> {
 
   /** Stores the value. Resolves true when stored (always true with noreply). */
   set(key: RoutedKey, value: V, options: StoreOptions = {}): Command<boolean> {
