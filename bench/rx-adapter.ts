@@ -3,12 +3,12 @@
 import { Client, PooledClient } from '../src/index.js';
 import type { Adapter } from './adapter.js';
 
-/** `Client`, or with `poolSize` a `PooledClient` of that many connections. */
-export function createRxAdapter(address: string, poolSize?: 1 | 2 | 4): Adapter {
-  const options = { noDelay: true, timeout: 5000, connectTimeout: 2000 };
+/** `Client` (with the text or the meta protocol), or with `poolSize` a `PooledClient` of that many connections. */
+export function createRxAdapter(address: string, poolSize?: 1 | 2 | 4, protocol: 'text' | 'meta' = 'text'): Adapter {
+  const options = { noDelay: true, timeout: 5000, connectTimeout: 2000, protocol };
   const client = poolSize === undefined ? new Client(address, options) : new PooledClient(address, { ...options, maxPoolSize: poolSize });
   return {
-    name: poolSize === undefined ? 'rxmemcache' : `rxmemcache-pool${poolSize}`,
+    name: poolSize !== undefined ? `rxmemcache-pool${poolSize}` : protocol === 'meta' ? 'rxmemcache-meta' : 'rxmemcache',
     notes: [],
     getManyEmulated: false,
     asciiValues: false,

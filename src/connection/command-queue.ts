@@ -54,6 +54,8 @@ export interface Batch {
   readonly late: Entry[];
 }
 
+const NONE: readonly Entry[] = [];
+
 /** What a command expects back: a reply (undefined), nothing (noreply), or maybe nothing (quiet). */
 type Silence = 'noreply' | 'quiet' | undefined;
 
@@ -192,8 +194,9 @@ export class CommandQueue {
    * (none while more frames are to come, or when nobody waits for the outcome).
    * @throws MemcacheUnknownError for a frame no command is waiting for, or one its reader rejects.
    */
-  deliver(frame: Frame): Entry[] {
-    const done: Entry[] = [];
+  deliver(frame: Frame): readonly Entry[] {
+    // Most frames settle nobody (a value of a batch) or one command: no array for those.
+    let done: Entry[] | undefined;
     for (let head = this.awaiting.peek(); ; head = this.awaiting.peek()) {
       if (head === undefined || head.reader === undefined) {
         throw new MemcacheUnknownError(`received a ${frame.kind} frame while no command was waiting`);
@@ -207,15 +210,16 @@ export class CommandQueue {
       this.awaiting.shift();
       if (head.state === 'written') {
         head.state = 'done';
-        done.push(head);
+        (done ??= []).push(head);
       }
     }
     const head = this.awaiting.peek() as Entry;
-    if (!(head.reader as ReplyReader<unknown>).read(frame)) return done;
+    if (!(head.reader as ReplyReader<unknown>).read(frame)) return done ?? NONE;
     this.awaiting.shift();
     if (head.reader instanceof SentinelReader && this.sentinelOn) this.sentinelAnswered = true;
-    if (head.state !== 'written') return done;
+    if (head.state !== 'written') return done ?? NONE;
     head.state = 'done';
+    if (done === undefined) return [head];
     done.push(head);
     return done;
   }

@@ -204,7 +204,7 @@ export class Connection implements Lane {
   }
 
   private onFrame(frame: Frame): void {
-    let done: Entry[];
+    let done: readonly Entry[];
     try {
       done = this.queue.deliver(frame);
     } catch (error) {
