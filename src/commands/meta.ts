@@ -21,7 +21,20 @@ export interface MetaReply {
   readonly value: Buffer | undefined;
 }
 
-const STATUSES = new Set<string>(['VA', 'HD', 'EN', 'NS', 'EX', 'NF']);
+/**
+ * The statuses each request can be answered with (protocol.txt, "Meta Get" … "Meta Arithmetic"): a hit
+ * of an `mg` or `ma` that asked for the value (`v`) is always a `VA`, otherwise `HD`. Any other status,
+ * even with the right opaque, means the stream cannot be trusted (an `HD` to an `mg v` would read as a
+ * hit without a value).
+ */
+const REPLIES = {
+  mgValue: new Set<string>(['VA', 'EN']),
+  mg: new Set<string>(['HD', 'EN']),
+  ms: new Set<string>(['HD', 'NS', 'EX', 'NF']),
+  md: new Set<string>(['HD', 'NF', 'EX']),
+  maValue: new Set<string>(['VA', 'NF', 'NS', 'EX']),
+  ma: new Set<string>(['HD', 'NF', 'NS', 'EX']),
+} as const;
 
 /** `mg <key> <flags>*`. */
 export function metaGet(key: MetaKey, opaque: string, flags: readonly string[]): Request<MetaReply> {
@@ -34,7 +47,7 @@ export function metaGet(key: MetaKey, opaque: string, flags: readonly string[]):
  */
 export function metaSet(key: MetaKey, data: Uint8Array, opaque: string, flags: readonly string[]): Request<MetaReply> {
   const line = `ms ${key.token} ${data.length}${key.binary ? ' b' : ''}${joined(flags)} O${opaque}\r\n`;
-  return { name: 'ms', parts: [line, data, '\r\n'], reader: () => new MetaReader('ms', opaque, true) };
+  return { name: 'ms', parts: [line, data, '\r\n'], reader: () => new MetaReader('ms', opaque, REPLIES.ms, true) };
 }
 
 /** `md <key> <flags>*`. */
@@ -64,7 +77,8 @@ export function metaNoop(): Request<true> {
 
 function metaRequest(verb: 'mg' | 'md' | 'ma', key: MetaKey, opaque: string, flags: readonly string[]): Request<MetaReply> {
   const line = `${verb} ${key.token}${key.binary ? ' b' : ''}${joined(flags)} O${opaque}\r\n`;
-  return { name: verb, parts: [line], reader: () => new MetaReader(verb, opaque, false) };
+  const expected = verb === 'md' ? REPLIES.md : flags.includes('v') ? REPLIES[`${verb}Value`] : REPLIES[verb];
+  return { name: verb, parts: [line], reader: () => new MetaReader(verb, opaque, expected, false) };
 }
 
 function joined(flags: readonly string[]): string {
@@ -79,6 +93,7 @@ class MetaReader implements ReplyReader<MetaReply> {
   constructor(
     private readonly verb: string,
     private readonly opaque: string,
+    private readonly expected: ReadonlySet<string>,
     private readonly fatalErrors: boolean,
   ) {}
 
@@ -93,7 +108,7 @@ class MetaReader implements ReplyReader<MetaReply> {
     }
     const text = frame.kind === 'block' ? frame.header.toString('latin1') : frame.kind === 'line' ? frame.line.toString('latin1') : '';
     const [status = '', ...tokens] = text.split(' ');
-    if (!STATUSES.has(status) || (status === 'VA') !== (frame.kind === 'block')) {
+    if (!this.expected.has(status) || (status === 'VA') !== (frame.kind === 'block')) {
       throw new MemcacheUnknownError(`unexpected reply to ${this.verb}: ${describe(frame)}`);
     }
     // `VA <datalen> <flags>*`: the length is the parser's; the flags follow it.
