@@ -21,8 +21,9 @@ import type {
  * memcached's meta commands (`mg`, `ms`, `md`, `ma`, `mn`; memcached ≥ 1.6), with typed options and
  * results, on every client. Each request carries an opaque token the reply must echo, so a reply that
  * belongs to another request closes the connection instead of reaching a caller. A `Uint8Array` key may
- * hold any bytes (sent base64-encoded, at most 186 bytes with the prefix). Servers and proxies without
- * meta commands (twemproxy, mcrouter, memcached before 1.6) answer them with `MemcacheUnknownCommandError`.
+ * hold any bytes (sent base64-encoded, at most 186 bytes with the prefix). A server without meta commands
+ * (memcached before 1.6) answers them with `MemcacheUnknownCommandError`; twemproxy 0.5 closes the
+ * connection instead, so they fail with `MemcacheUnexpectedCloseError`, with whatever was in flight beside them.
  */
 export abstract class MetaCommands<V> extends CommandRunner<V> {
   /**
