@@ -93,12 +93,14 @@ describe('meta desync (FAKE server)', () => {
     expect(fake.received.length).toBe(2);
   });
 
-  it('a text command in flight beside a desynced meta reply fails with it', async () => {
-    fake = await startMetaFakeServer([{ batch: 2, rewrite: (rs) => honest(rs).map((r, i) => (i === 0 ? reOpaque(r, opaqueOf(rs[0]), 'zz') : r)).join('') }]);
+  it('text commands and an mn in flight beside a desynced meta reply fail with it', async () => {
+    fake = await startMetaFakeServer([{ batch: 3, rewrite: (rs) => honest(rs).map((r, i) => (i === 0 ? reOpaque(r, opaqueOf(rs[0]), 'zz') : r)).join('') }]);
     fake.items.set('k', { data: 'v', flags: '16' });
     client = new Client(fake.spec, { timeout: 5000 });
-    const outcomes = await Promise.all([client.metaGet('k'), client.metaNoop()].map((p) => p.then((r) => r, (e: unknown) => e)));
+    const c = client;
+    const outcomes = await Promise.all([c.metaGet('k'), c.get('k'), c.metaNoop()].map((p: PromiseLike<unknown>) => p.then((r) => r, (e: unknown) => e)));
     for (const outcome of outcomes) expect(outcome).toBeInstanceOf(MemcacheUnknownError);
-    expect((await client.metaNoop()).size).toBe(1);
+    expect(await c.get('k')).toBe('v');
+    expect((await c.metaNoop()).size).toBe(1);
   });
 });

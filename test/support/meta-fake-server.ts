@@ -2,7 +2,7 @@ import { startFakeServer, type FakeServer } from './fake-server.js';
 
 /**
  * A FAKE meta-protocol memcached, only for desyncs a real server never produces. It answers `mg`, `ms`,
- * `md` and `mn` from a small in-memory store, like memcached 1.6.18 (the opaque and the return flags
+ * `md`, `mn` and a one-key `get` from a small in-memory store, like memcached 1.6.18 (the opaque and the return flags
  * asked for echoed), and lets a test rewrite the replies of one connection before they are sent.
  *
  * On a connection that `script` covers, replies are held until `script.batch` requests have arrived,
@@ -81,6 +81,8 @@ function takeRequest(buf: string, items: Map<string, Item>): { request: MetaRequ
     else reply = `HD${echo}\r\n`;
   } else if (verb === 'md') {
     reply = items.delete(key) ? `HD${echo}\r\n` : `NF${echo}\r\n`;
+  } else if (verb === 'get') {
+    reply = `${item === undefined ? '' : `VALUE ${key} ${item.flags} ${item.data.length}\r\n${item.data}\r\n`}END\r\n`;
   } else reply = 'ERROR\r\n';
   return { request: { verb, key, opaque, reply }, used: nl + 2 };
 }
