@@ -41,7 +41,7 @@ export abstract class MetaCommands<V> extends CommandRunner<V> {
       const request = meta.metaGet(c.metaKey(key), c.opaque(), getFlags(options));
       const miss: MetaGetResult<V> = { key: storedKey(key), hit: false, won: false, stale: false, alreadyWon: false };
       const info = changes ? COMMANDS.metaGetAndChange : COMMANDS.metaGet;
-      return keyCall(info, key, mapRequest(request, (reply) => getResult(reply, storedKey(key), c)), miss, (result) => !result.hit);
+      return keyCall(info, key, mapRequest(request, (reply) => getResult(reply, storedKey(key), c, options)), miss, (result) => !result.hit);
     });
   }
 
