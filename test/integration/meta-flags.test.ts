@@ -45,6 +45,27 @@ describe('metaGet flags', () => {
   });
 });
 
+describe('placeholders made by vivify', () => {
+  it('read without the value, a placeholder is no hit either, and the result has only the fields asked for', async () => {
+    const k = fresh();
+    expect(await client.metaGet(k, { value: false, vivify: 30 })).toEqual({ key: k, hit: false, won: true, stale: false, alreadyWon: false });
+    expect(await client.metaGet(k, { value: false, vivify: 30 })).toEqual({ key: k, hit: false, won: false, stale: false, alreadyWon: true });
+    expect(await client.metaGet(k, { value: false })).toMatchObject({ hit: false, alreadyWon: true });
+    expect(await client.metaGet(k)).toMatchObject({ hit: false, alreadyWon: true });
+    await client.metaSet(k, 'filled');
+    expect(await client.metaGet(k, { value: false })).toEqual({ key: k, hit: true, won: false, stale: false, alreadyWon: false });
+    expect(await client.metaGet(k, { value: false, size: true })).toMatchObject({ hit: true, size: 6 });
+  });
+
+  it('an empty value stored by the winner is a hit, with or without the value', async () => {
+    const k = fresh();
+    expect((await client.metaGet(k, { vivify: 30 })).won).toBe(true);
+    await client.metaSet(k, '');
+    expect(await client.metaGet(k)).toMatchObject({ hit: true, value: '' });
+    expect(await client.metaGet(k, { value: false })).toMatchObject({ hit: true });
+  });
+});
+
 describe('metaSet invalidate', () => {
   it('with an older cas the write is stored but stays stale; a newer cas is refused; the current cas makes it fresh', async () => {
     const k = fresh();
