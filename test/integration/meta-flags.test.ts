@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, MemcacheIllegalInputError } from '../../src/index.js';
+import { Client, MemcacheIllegalInputError, MemcacheServerError } from '../../src/index.js';
 import { startMemcached, type MemcachedServer } from '../support/memcached.js';
 import { only } from '../support/only.js';
 
@@ -148,5 +148,25 @@ describe('rawCommand beside meta commands', () => {
     expect(outcomes.at(-1)).toMatchObject({ hit: true, value: 'v' });
     // A key named q is no flag.
     expect(only(await client.rawCommand('mg q v')).toString('latin1')).toBe('EN');
+  });
+
+  it('an ms refused as too large (SERVER_ERROR, data swallowed) fails alone: its neighbours get their own replies on the same connection', async () => {
+    const big = new Client(server.spec, { timeout: 10_000, maxValueSize: 4 * 1024 * 1024 });
+    try {
+      const k = fresh();
+      await big.metaSet(k, 'small');
+      const connections = async (): Promise<unknown> => only(await big.stats())['total_connections'];
+      const before = await connections();
+      // Data that reads as meta commands, in case the server took the block for commands.
+      const data = Buffer.from(`mg ${k} v O1\r\n`.repeat(200_000).slice(0, 2 * 1024 * 1024));
+      const outcomes = await Promise.all([big.metaGet(k), big.metaSet(fresh(), data), big.metaGet(k), big.metaNoop()].map((p: PromiseLike<unknown>) => p.then((r) => r, (e: unknown) => e)));
+      expect(outcomes[0]).toMatchObject({ hit: true, value: 'small' });
+      expect(outcomes[1]).toBeInstanceOf(MemcacheServerError);
+      expect(outcomes[2]).toMatchObject({ hit: true, value: 'small' });
+      expect(outcomes[3]).toEqual(new Map([[server.spec, true]]));
+      expect(await connections()).toBe(before);
+    } finally {
+      await big.close();
+    }
   });
 });
