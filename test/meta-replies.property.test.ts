@@ -3,88 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { metaDelete, metaGet, metaNoop, metaSet, type MetaReply } from '../src/commands/meta.js';
 import { MemcacheError, MemcacheUnknownError } from '../src/errors.js';
 import type { Frame } from '../src/protocol/frames.js';
-import { ResponseParser } from '../src/protocol/parser.js';
 import type { Request } from '../src/protocol/request.js';
+import { chars, crlf, cuttings, data, parse } from './support/meta-streams.js';
 
-// Meta replies through the parser and the meta readers: (1) meta frames mixed with classic ones parse
-// to the same frames however the stream is cut; (2) for any reply stream, out of step or not, a request
-// settles only with its own reply: otherwise the connection fails (or the request is still waiting).
-
-const chars = (from: number, to: number, minLength: number, maxLength: number): fc.Arbitrary<string> =>
-  fc.string({ unit: fc.integer({ min: from, max: to }).map((c) => String.fromCharCode(c)), minLength, maxLength });
-/** A return flag: a letter, then any token characters (`O`, `k`, `c`, `t`, `W`, … and unknown ones). */
-const flagToken = fc.tuple(chars(0x41, 0x5a, 1, 1).chain((upper) => fc.constantFrom(upper, upper.toLowerCase())), chars(0x21, 0x7e, 0, 12)).map(([l, v]) => l + v);
-const data = fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes));
-const crlf = (text: string): Buffer => Buffer.from(`${text}\r\n`, 'latin1');
-
-/** What a frame parses to, as comparable data. */
-const norm = (f: Frame): unknown =>
-  f.kind === 'block' ? ['block', f.header.toString('latin1'), f.value.toString('hex')]
-  : f.kind === 'value' ? ['value', f.key, f.flags, f.cas, f.value.toString('hex')]
-  : f.kind === 'end' ? ['end']
-  : f.kind === 'error' ? ['error', f.type, f.line.toString('latin1')]
-  : ['line', f.line.toString('latin1')];
-
-interface Piece {
-  readonly bytes: Buffer;
-  readonly frame: unknown;
-}
-const line = (text: string, frame: unknown = ['line', text]): Piece => ({ bytes: crlf(text), frame });
-const metaBlock = fc.tuple(fc.array(flagToken, { maxLength: 5 }), data).map(([flags, value]): Piece => {
-  const header = ['VA', String(value.length), ...flags].join(' ');
-  return { bytes: Buffer.concat([crlf(header), value, crlf('')]), frame: ['block', header, value.toString('hex')] };
-});
-const metaLine = fc.tuple(fc.constantFrom('HD', 'EN', 'NS', 'EX', 'NF'), fc.array(flagToken, { maxLength: 5 })).map(([s, flags]) => line([s, ...flags].join(' ')));
-const classic = fc.oneof(
-  fc.tuple(chars(0x21, 0x7e, 1, 20), fc.nat(), data).map(([key, flags, value]): Piece => ({
-    bytes: Buffer.concat([crlf(`VALUE ${key} ${flags} ${value.length}`), value, crlf('')]),
-    frame: ['value', key, flags, undefined, value.toString('hex')],
-  })),
-  fc.constant(line('END', ['end'])),
-  fc.constantFrom('STORED', 'NOT_FOUND', 'DELETED', '42', 'VERSION 1.6.18').map((w) => line(w)),
-  fc.constantFrom('ERROR', 'CLIENT_ERROR bad data chunk', 'SERVER_ERROR out of memory').map((w) => line(w, ['error', w.split(' ')[0], w])),
-);
-const pieces = fc.array(fc.oneof({ weight: 3, arbitrary: metaBlock }, { weight: 3, arbitrary: metaLine }, fc.constant(line('MN')), classic), { minLength: 1, maxLength: 20 });
-
-/** Every way to cut `bytes` the test tries: at `cuts`, byte by byte, and whole. */
-function cuttings(bytes: Buffer, cuts: readonly number[]): Buffer[][] {
-  const at = (points: number[]): Buffer[] => {
-    const sorted = [...new Set(points)].filter((p) => p > 0 && p < bytes.length).sort((a, b) => a - b);
-    return [0, ...sorted].map((from, i) => Buffer.from(bytes.subarray(from, sorted[i] ?? bytes.length)));
-  };
-  return [[bytes], at([...cuts]), at(Array.from({ length: bytes.length }, (_, i) => i))];
-}
-
-/** Parses chunks fed through one reused buffer, scribbled over after each feed (as the transport reuses it). */
-function parse(chunks: readonly Buffer[]): Frame[] {
-  const parser = new ResponseParser();
-  const frames: Frame[] = [];
-  const reused = Buffer.alloc(Math.max(1, ...chunks.map((c) => c.length)));
-  for (const chunk of chunks) {
-    chunk.copy(reused);
-    parser.feed(reused.subarray(0, chunk.length), (f) => frames.push(f));
-    reused.fill(0x56);
-  }
-  expect(parser.buffered).toBe(0);
-  return frames;
-}
-
-const withCuts = <T extends { bytes: Buffer }>(arb: fc.Arbitrary<T>): fc.Arbitrary<[T, number[]]> =>
-  arb.chain((x) => fc.tuple(fc.constant(x), fc.array(fc.integer({ min: 1, max: Math.max(1, x.bytes.length - 1) }), { maxLength: 30 })));
-
-describe('meta frames in the parser', () => {
-  it('meta and classic frames, cut anywhere, parse to the same frames', () => {
-    const stream = pieces.map((ps) => ({ ps, bytes: Buffer.concat(ps.map((p) => p.bytes)) }));
-    fc.assert(
-      fc.property(withCuts(stream), ([{ ps, bytes }, cuts]) => {
-        for (const chunks of cuttings(bytes, cuts)) expect(parse(chunks).map(norm)).toEqual(ps.map((p) => p.frame));
-      }),
-      { numRuns: 300 },
-    );
-  });
-});
-
-// ---- (2) replies against requests -------------------------------------------------------------
+// Meta replies against the requests they answer, through the parser and the meta readers: for any
+// reply stream, honest or out of step, a request settles only with its own reply; otherwise the
+// connection fails, the request fails, or it is still waiting. Never another request's answer.
 
 type Kind = 'hit' | 'miss' | 'ms' | 'md' | 'mn';
 interface Exchange {
