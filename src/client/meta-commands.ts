@@ -22,8 +22,10 @@ import type {
  * results, on every client. Each request carries an opaque token the reply must echo, so a reply that
  * belongs to another request closes the connection instead of reaching a caller. A `Uint8Array` key may
  * hold any bytes (sent base64-encoded, at most 186 bytes with the prefix). A server without meta commands
- * (memcached before 1.6) answers them with `MemcacheUnknownCommandError`; twemproxy 0.5 closes the
- * connection instead, so they fail with `MemcacheUnexpectedCloseError`, with whatever was in flight beside them.
+ * (memcached before 1.6) answers them with `MemcacheUnknownCommandError`; `metaSet` there fails with
+ * `MemcacheUnknownError` and drops the connection, as such a server runs its value as a command line.
+ * twemproxy 0.5 closes the connection instead, so they fail with `MemcacheUnexpectedCloseError`, with
+ * whatever was in flight beside them.
  */
 export abstract class MetaCommands<V> extends CommandRunner<V> {
   /**

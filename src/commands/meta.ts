@@ -42,8 +42,10 @@ export function metaGet(key: MetaKey, opaque: string, flags: readonly string[]):
 }
 
 /**
- * `ms <key> <datalen> <flags>*` + data. memcached 1.6.18 sometimes reads the data block of a refused `ms`
- * as a new command and sometimes swallows it: an error reply drops the connection.
+ * `ms <key> <datalen> <flags>*` + data. memcached 1.6.18 sometimes reads the data block of an `ms` it
+ * refused with CLIENT_ERROR as a new command and sometimes swallows it, and a server without meta
+ * commands answers ERROR and runs the data block as the next command line: either reply drops the
+ * connection, so no one gets the answer of that stray command.
  */
 export function metaSet(key: MetaKey, data: Uint8Array, opaque: string, flags: readonly string[]): Request<MetaReply> {
   const line = `ms ${key.token} ${data.length}${key.binary ? ' b' : ''}${joined(flags)} O${opaque}\r\n`;
@@ -100,8 +102,10 @@ class MetaReader implements ReplyReader<MetaReply> {
   read(frame: Frame): boolean {
     if (frame.kind === 'error') {
       const error = errorFromFrame(frame);
-      if (this.fatalErrors && frame.type === 'CLIENT_ERROR') {
-        throw new MemcacheUnknownError(`${this.verb} was refused (${frame.message}); memcached may read its data block as a command, so the connection is closed`, { cause: error });
+      // A SERVER_ERROR (too large, out of memory) swallows the data block: memcached 1.6.18, measured.
+      if (this.fatalErrors && frame.type !== 'SERVER_ERROR') {
+        const why = frame.type === 'ERROR' ? 'ERROR: the server does not know meta commands' : frame.message;
+        throw new MemcacheUnknownError(`${this.verb} was refused (${why}); the server may read its data block as a command, so the connection is closed`, { cause: error });
       }
       this.error = error;
       return true;
