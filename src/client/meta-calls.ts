@@ -8,13 +8,16 @@ import type { MetaArithmeticOptions, MetaArithmeticResult, MetaDeleteOptions, Me
 // Typed options to meta flags, and meta replies to typed results. Every number is checked as the text
 // commands check theirs, before anything is sent.
 
-/** The request flags of an `mg`: the value comes with its client flags, which decoding needs. */
+/**
+ * The request flags of an `mg`: the value comes with its client flags, which decoding needs. Without
+ * the value, the size and client flags come anyway: they are how a placeholder made by `vivify` (empty,
+ * flags 0) is told from an item.
+ */
 export function getFlags(options: MetaGetOptions): string[] {
-  const flags: string[] = [];
-  if (options.value !== false) flags.push('v', 'f');
+  const flags: string[] = options.value === false ? ['f'] : ['v', 'f'];
   if (options.cas === true) flags.push('c');
   if (options.ttl === true) flags.push('t');
-  if (options.size === true) flags.push('s');
+  if (options.size === true || options.value === false) flags.push('s');
   if (options.lastAccess === true) flags.push('l');
   if (options.hitBefore === true) flags.push('h');
   if (options.noLruBump === true) flags.push('u');
@@ -29,19 +32,20 @@ export function getFlags(options: MetaGetOptions): string[] {
  * to later callers with `Z`): that placeholder is not a hit (a value of zero bytes with client flags 0
  * that someone is due to refresh reads as one too).
  */
-export function getResult<V>(reply: MetaReply, key: Key, codec: Codec<V>): MetaGetResult<V> {
+export function getResult<V>(reply: MetaReply, key: Key, codec: Codec<V>, options: MetaGetOptions): MetaGetResult<V> {
   const f = reply.flags;
   const base = { key, won: f.has('W'), stale: f.has('X'), alreadyWon: f.has('Z') };
   if (reply.status === 'EN') return { ...base, hit: false };
   const clientFlags = f.has('f') ? Number(f.get('f')) : undefined;
-  const placeholder = reply.value !== undefined && reply.value.length === 0 && (base.won || base.alreadyWon) && !base.stale && (clientFlags ?? 0) === 0;
+  const size = reply.value?.length ?? (f.has('s') ? Number(f.get('s')) : undefined);
+  const placeholder = size === 0 && (base.won || base.alreadyWon) && !base.stale && (clientFlags ?? 0) === 0;
   return {
     ...base,
     hit: !placeholder,
     ...(reply.value === undefined || placeholder ? {} : { value: codec.decode(key, { value: reply.value, flags: clientFlags ?? 0 }) }),
-    ...(clientFlags === undefined ? {} : { clientFlags }),
+    ...(clientFlags === undefined || options.value === false ? {} : { clientFlags }),
     ...returned(f),
-    ...(f.has('s') ? { size: Number(f.get('s')) } : {}),
+    ...(options.size === true && size !== undefined ? { size } : {}),
     ...(f.has('l') ? { lastAccess: Number(f.get('l')) } : {}),
     ...(f.has('h') ? { hitBefore: f.get('h') === '1' } : {}),
   };

@@ -21,8 +21,11 @@ import type {
  * memcached's meta commands (`mg`, `ms`, `md`, `ma`, `mn`; memcached ≥ 1.6), with typed options and
  * results, on every client. Each request carries an opaque token the reply must echo, so a reply that
  * belongs to another request closes the connection instead of reaching a caller. A `Uint8Array` key may
- * hold any bytes (sent base64-encoded, at most 186 bytes with the prefix). Servers and proxies without
- * meta commands (twemproxy, mcrouter, memcached before 1.6) answer them with `MemcacheUnknownCommandError`.
+ * hold any bytes (sent base64-encoded, at most 186 bytes with the prefix). A server without meta commands
+ * (memcached before 1.6) answers them with `MemcacheUnknownCommandError`; `metaSet` there fails with
+ * `MemcacheUnknownError` and drops the connection, as such a server runs its value as a command line.
+ * twemproxy 0.5 closes the connection instead, so they fail with `MemcacheUnexpectedCloseError`, with
+ * whatever was in flight beside them.
  *
  * @example
  * ```ts
@@ -45,7 +48,7 @@ export abstract class MetaCommands<V> extends CommandRunner<V> {
       const request = meta.metaGet(c.metaKey(key), c.opaque(), getFlags(options), options.quiet === true);
       const miss: MetaGetResult<V> = { key: storedKey(key), hit: false, won: false, stale: false, alreadyWon: false };
       const info = changes ? COMMANDS.metaGetAndChange : COMMANDS.metaGet;
-      return keyCall(info, key, mapRequest(request, (reply) => getResult(reply, storedKey(key), c)), miss, (result) => !result.hit);
+      return keyCall(info, key, mapRequest(request, (reply) => getResult(reply, storedKey(key), c, options)), miss, (result) => !result.hit);
     });
   }
 

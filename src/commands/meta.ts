@@ -24,6 +24,21 @@ export interface MetaReply {
 const STATUSES = new Set<string>(['VA', 'HD', 'EN', 'NS', 'EX', 'NF']);
 
 /**
+ * The statuses each request can be answered with (protocol.txt, "Meta Get" … "Meta Arithmetic"): a hit
+ * of an `mg` or `ma` that asked for the value (`v`) is always a `VA`, otherwise `HD`. Any other status,
+ * even with the right opaque, means the stream cannot be trusted (an `HD` to an `mg v` would read as a
+ * hit without a value).
+ */
+const REPLIES = {
+  mgValue: new Set<string>(['VA', 'EN']),
+  mg: new Set<string>(['HD', 'EN']),
+  ms: new Set<string>(['HD', 'NS', 'EX', 'NF']),
+  md: new Set<string>(['HD', 'NF', 'EX']),
+  maValue: new Set<string>(['VA', 'NF', 'NS', 'EX']),
+  ma: new Set<string>(['HD', 'NF', 'NS', 'EX']),
+} as const;
+
+/**
  * `mg <key> <flags>*`. Quiet (`q`): a miss sends nothing back; the `mn` after the run proves it.
  */
 export function metaGet(key: MetaKey, opaque: string, flags: readonly string[], quiet = false): Request<MetaReply> {
@@ -31,12 +46,14 @@ export function metaGet(key: MetaKey, opaque: string, flags: readonly string[], 
 }
 
 /**
- * `ms <key> <datalen> <flags>*` + data. memcached 1.6.18 sometimes reads the data block of a refused `ms`
- * as a new command and sometimes swallows it: an error reply drops the connection.
+ * `ms <key> <datalen> <flags>*` + data. memcached 1.6.18 sometimes reads the data block of an `ms` it
+ * refused with CLIENT_ERROR as a new command and sometimes swallows it, and a server without meta
+ * commands answers ERROR and runs the data block as the next command line: either reply drops the
+ * connection, so no one gets the answer of that stray command.
  */
 export function metaSet(key: MetaKey, data: Uint8Array, opaque: string, flags: readonly string[], quiet = false): Request<MetaReply> {
   const line = `ms ${key.token} ${data.length}${key.binary ? ' b' : ''}${joined(flags)}${quiet ? ' q' : ''} O${opaque}\r\n`;
-  return { name: 'ms', parts: [line, data, '\r\n'], reader: readerFor('ms', opaque, true, quiet) };
+  return { name: 'ms', parts: [line, data, '\r\n'], reader: readerFor('ms', opaque, REPLIES.ms, true, quiet) };
 }
 
 /** `md <key> <flags>*`. Quiet (`q`): success (`HD`) sends nothing back. */
@@ -66,14 +83,15 @@ export function metaNoop(): Request<true> {
 
 function metaRequest(verb: 'mg' | 'md' | 'ma', key: MetaKey, opaque: string, flags: readonly string[], quiet = false): Request<MetaReply> {
   const line = `${verb} ${key.token}${key.binary ? ' b' : ''}${joined(flags)}${quiet ? ' q' : ''} O${opaque}\r\n`;
-  return { name: verb, parts: [line], reader: readerFor(verb, opaque, false, quiet) };
+  const expected = verb === 'md' ? REPLIES.md : flags.includes('v') ? REPLIES[`${verb}Value`] : REPLIES[verb];
+  return { name: verb, parts: [line], reader: readerFor(verb, opaque, expected, false, quiet) };
 }
 
-function readerFor(verb: string, opaque: string, fatalErrors: boolean, quiet: boolean): () => ReplyReader<MetaReply> {
-  if (!quiet) return () => new MetaReader(verb, opaque, fatalErrors);
+function readerFor(verb: string, opaque: string, expected: ReadonlySet<string>, fatalErrors: boolean, quiet: boolean): () => ReplyReader<MetaReply> {
+  if (!quiet) return () => new MetaReader(verb, opaque, expected, fatalErrors);
   // What `q` leaves unsaid: a miss for mg, success for the others.
   const silent: MetaReply = { status: verb === 'mg' ? 'EN' : 'HD', flags: new Map(), value: undefined };
-  return () => new QuietMetaReader(verb, opaque, fatalErrors, silent);
+  return () => new QuietMetaReader(verb, opaque, expected, fatalErrors, silent);
 }
 
 function joined(flags: readonly string[]): string {
@@ -109,19 +127,23 @@ class MetaReader implements ReplyReader<MetaReply> {
   constructor(
     private readonly verb: string,
     protected readonly opaque: string,
+    private readonly expected: ReadonlySet<string>,
     private readonly fatalErrors: boolean,
   ) {}
 
   read(frame: Frame): boolean {
     if (frame.kind === 'error') {
       const error = errorFromFrame(frame);
-      if (this.fatalErrors && frame.type === 'CLIENT_ERROR') {
-        throw new MemcacheUnknownError(`${this.verb} was refused (${frame.message}); memcached may read its data block as a command, so the connection is closed`, { cause: error });
+      // A SERVER_ERROR (too large, out of memory) swallows the data block: memcached 1.6.18, measured.
+      if (this.fatalErrors && frame.type !== 'SERVER_ERROR') {
+        const why = frame.type === 'ERROR' ? 'ERROR: the server does not know meta commands' : frame.message;
+        throw new MemcacheUnknownError(`${this.verb} was refused (${why}); the server may read its data block as a command, so the connection is closed`, { cause: error });
       }
       this.error = error;
       return true;
     }
     const reply = parseMetaReply(frame, this.verb);
+    if (!this.expected.has(reply.status)) throw new MemcacheUnknownError(`unexpected reply to ${this.verb}: ${describe(frame)}`);
     if (reply.flags.get('O') !== this.opaque) {
       throw new MemcacheUnknownError(`${this.verb} got the reply to another request (opaque ${JSON.stringify(reply.flags.get('O') ?? '')}, expected ${this.opaque}): the connection is out of step`);
     }
@@ -145,10 +167,11 @@ class QuietMetaReader extends MetaReader {
   constructor(
     verb: string,
     opaque: string,
+    expected: ReadonlySet<string>,
     fatalErrors: boolean,
     private readonly silent: MetaReply,
   ) {
-    super(verb, opaque, fatalErrors);
+    super(verb, opaque, expected, fatalErrors);
   }
 
   claims(frame: Frame): boolean {

@@ -9,6 +9,7 @@ import { describeKey, isWellFormed } from './keys.js';
  * ```ts
  * rawLine('mg key v', false); // <Buffer 6d 67 20 6b 65 79 20 76>
  * rawLine('version\r\nflush_all', false); // throws: CR and LF are not allowed inside the line
+ * rawLine('mg key v q', false); // throws: a quiet command may send no reply
  * ```
  */
 export function rawLine(command: string | Uint8Array, utf8: boolean): Uint8Array {
@@ -26,5 +27,24 @@ export function rawLine(command: string | Uint8Array, utf8: boolean): Uint8Array
   if (line.includes(0x0d) || line.includes(0x0a)) {
     throw new MemcacheIllegalInputError(`rawCommand ${describeKey(command)}: CR and LF are not allowed inside the line`);
   }
+  const refused = outOfStep(Buffer.from(line.buffer, line.byteOffset, line.length).toString('latin1').split(' '));
+  if (refused !== undefined) throw new MemcacheIllegalInputError(`rawCommand ${describeKey(command)}: ${refused}`);
   return line;
+}
+
+const STORAGE = new Set(['set', 'add', 'replace', 'append', 'prepend', 'cas', 'ms']);
+const META = new Set(['mg', 'ms', 'md', 'ma']);
+
+/**
+ * Why a line would put the connection out of step, if it would: its reply is read as the next frames,
+ * so a line the server may not answer (`noreply`, a quiet meta flag `q`) would take a later command's
+ * reply, and a storage line makes the server read the next command as its data block.
+ */
+function outOfStep(tokens: readonly string[]): string | undefined {
+  const [verb = ''] = tokens;
+  if (STORAGE.has(verb)) return 'a storage command needs a data block, which one line cannot carry (memcached would read the next command as its data)';
+  if (tokens.length > 1 && tokens.at(-1) === 'noreply') return 'noreply: the server sends no reply, so a later command’s reply would be taken for it';
+  // The key is tokens[1]; the flags follow (`mg <key> <flags>*`).
+  if (META.has(verb) && tokens.slice(2).includes('q')) return 'the quiet flag q: the server may send no reply, so a later command’s reply would be taken for it';
+  return undefined;
 }
