@@ -1,4 +1,4 @@
-import type { MetaReply } from '../commands/meta.js';
+import type { MetaFlags, MetaReply } from '../commands/meta.js';
 import { MemcacheUnknownError } from '../errors.js';
 import type { Key } from '../protocol/keys.js';
 import { checkCasToken, checkDelta, checkExpire, checkFlags, parseU64 } from '../protocol/numbers.js';
@@ -107,7 +107,7 @@ export function arithmeticResult(reply: MetaReply): MetaArithmeticResult {
   return { status: 'ok', value, ...returned(reply.flags) };
 }
 
-function returned(f: ReadonlyMap<string, string>): { ttl?: number | null; cas?: string } {
+function returned(f: MetaFlags): { ttl?: number | null; cas?: string } {
   return {
     ...(f.has('t') ? { ttl: f.get('t') === '-1' ? null : Number(f.get('t')) } : {}),
     ...(f.has('c') ? { cas: f.get('c') as string } : {}),

@@ -4,6 +4,7 @@ import type { Frame, ValueFrame } from '../protocol/frames.js';
 import type { MetaKey } from '../protocol/meta-key.js';
 import type { ReplyReader, Request, WirePart } from '../protocol/request.js';
 import type { Stored } from './definitions.js';
+import * as text from './definitions.js';
 import type { Dialect } from './dialect.js';
 import * as meta from './meta.js';
 import { isMetaNoop, parseMetaReply, type MetaReply } from './meta.js';
@@ -11,8 +12,8 @@ import { isMetaNoop, parseMetaReply, type MetaReply } from './meta.js';
 /**
  * The classic commands as meta commands (memcached ≥ 1.6.10), read into the same results as the text
  * dialect's. What changes: every reply is checked against its request's opaque token; noreply commands
- * go quiet (`q`) and still resolve with their true result once the `mn` after them is answered; batches
- * are quiet commands closed by one `mn`, so only hits and failures travel back.
+ * go quiet (`q`) and still resolve with their true result once the `mn` after them is answered;
+ * `deleteMany` is a quiet batch closed by one `mn`, so only failures travel back.
  */
 export function metaDialect(opaque: () => string): Dialect {
   const key = (token: string): MetaKey => ({ token, binary: false });
@@ -26,10 +27,13 @@ export function metaDialect(opaque: () => string): Dialect {
       ),
     retrieve: (verb, wanted, expire) => {
       const wire = wanted[0] as string;
-      if (wanted.length !== 1) return batchRetrieve(verb, new Set(wanted), expire, opaque);
+      if (wanted.length !== 1) return text.retrieve(verb, wanted, expire);
       return mapRequest(meta.metaGet(key(wire), opaque(), getFlags(verb, expire)), (r) => (r.status === 'EN' ? [] : [hit(wire, r)]));
     },
-    retrieveEach: (verb, asked, expire) => batchRetrieve(verb, asked, expire, opaque),
+    // A batch stays a text multi-get: its reply is checked key by key against what was asked (a value
+    // for a key not asked, or twice, drops the connection), and one `get` of 100 keys served 9,168
+    // calls/s where 100 quiet `mg`s and an `mn` served 2,846 (npm run bench, this machine).
+    retrieveEach: (verb, asked, expire) => text.retrieveEach(verb, asked, expire),
     remove: (wire, noreply) => mapRequest(meta.metaDelete(key(wire), opaque(), [], noreply), (r) => r.status === 'HD'),
     removeMany: (wires) => {
       const lines = wires.map((wire) => (o: string) => [`md ${wire} q O${o}\r\n`]);
@@ -65,19 +69,6 @@ function getFlags(verb: 'get' | 'gets' | 'gat' | 'gats', expire: string | undefi
 
 function hit(wire: string, reply: MetaReply): ValueFrame {
   return { kind: 'value', key: wire, flags: Number(reply.flags.get('f') ?? 0), cas: reply.flags.get('c'), value: reply.value ?? Buffer.alloc(0) };
-}
-
-/** Distinct keys' reads as quiet `mg`s closed by one `mn`: only hits come back. */
-function batchRetrieve(
-  verb: 'get' | 'gets' | 'gat' | 'gats',
-  asked: ReadonlySet<string> | ReadonlyMap<string, unknown>,
-  expire: string | undefined,
-  opaque: () => string,
-): Request<ValueFrame[]> {
-  const wires = [...asked.keys()];
-  const flags = getFlags(verb, expire).join(' ');
-  const lines = wires.map((wire) => (o: string) => [`mg ${wire} ${flags} q O${o}\r\n`]);
-  return mapRequest(quietBatch('mg', lines, opaque), (replies) => replies.flatMap((reply, i) => (reply === undefined ? [] : [hit(wires[i] as string, reply)])));
 }
 
 /**

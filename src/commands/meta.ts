@@ -14,10 +14,44 @@ import { errorFromFrame } from './readers.js';
 /** How a meta reply began: `VA` (a value follows), `HD` (done), `EN` (miss), `NS`, `EX`, `NF`. */
 export type MetaStatus = 'VA' | 'HD' | 'EN' | 'NS' | 'EX' | 'NF';
 
+/** A meta reply's return flags: by letter, the rest of the token (`c` → the cas digits, `W` → ''). */
+export interface MetaFlags extends Iterable<readonly [string, string]> {
+  get(letter: string): string | undefined;
+  has(letter: string): boolean;
+}
+
+/** The flag tokens of one reply, read in place: most replies are read for one or two letters. */
+class TokenFlags implements MetaFlags {
+  constructor(
+    private readonly tokens: readonly string[],
+    private readonly from: number,
+  ) {}
+
+  get(letter: string): string | undefined {
+    const code = letter.charCodeAt(0);
+    for (let i = this.from; i < this.tokens.length; i++) {
+      const token = this.tokens[i] as string;
+      if (token.charCodeAt(0) === code) return token.slice(1);
+    }
+    return undefined;
+  }
+
+  has(letter: string): boolean {
+    return this.get(letter) !== undefined;
+  }
+
+  *[Symbol.iterator](): Iterator<readonly [string, string]> {
+    for (let i = this.from; i < this.tokens.length; i++) {
+      const token = this.tokens[i] as string;
+      if (token.length > 0) yield [token[0] as string, token.slice(1)];
+    }
+  }
+}
+
 /** One meta reply: its status, its return flags by letter (`c` → the cas digits, `W` → ''), its value. */
 export interface MetaReply {
   readonly status: MetaStatus;
-  readonly flags: ReadonlyMap<string, string>;
+  readonly flags: MetaFlags;
   readonly value: Buffer | undefined;
 }
 
@@ -104,14 +138,44 @@ function joined(flags: readonly string[]): string {
  */
 export function parseMetaReply(frame: Frame, verb: string): MetaReply {
   const text = frame.kind === 'block' ? frame.header.toString('latin1') : frame.kind === 'line' ? frame.line.toString('latin1') : '';
-  const [status = '', ...tokens] = text.split(' ');
+  const tokens = text.split(' ');
+  const status = tokens[0] ?? '';
   if (!STATUSES.has(status) || (status === 'VA') !== (frame.kind === 'block')) {
     throw new MemcacheUnknownError(`unexpected reply to ${verb}: ${describe(frame)}`);
   }
   // `VA <datalen> <flags>*`: the length is the parser's; the flags follow it.
-  const flags = new Map<string, string>();
-  for (const token of status === 'VA' ? tokens.slice(1) : tokens) if (token.length > 0) flags.set(token[0] as string, token.slice(1));
+  const flags = new TokenFlags(tokens, status === 'VA' ? 2 : 1);
   return { status: status as MetaStatus, flags, value: frame.kind === 'block' ? frame.value : undefined };
+}
+
+const BARE_STATUSES = new Set<string>(['HD', 'EN', 'NS', 'EX', 'NF']);
+
+/** The flags of a reply that carries only its opaque token. */
+class OpaqueOnly implements MetaFlags {
+  constructor(private readonly opaque: string) {}
+
+  get(letter: string): string | undefined {
+    return letter === 'O' ? this.opaque : undefined;
+  }
+
+  has(letter: string): boolean {
+    return letter === 'O';
+  }
+
+  *[Symbol.iterator](): Iterator<readonly [string, string]> {
+    yield ['O', this.opaque];
+  }
+}
+
+/**
+ * The reply, when `line` is exactly `<status> O<opaque>` (checked byte by byte), else undefined: the
+ * common answer to a write or a miss, read without turning the line into strings and tokens.
+ */
+function bareReply(line: Buffer, opaque: string): MetaReply | undefined {
+  if (line.length !== 4 + opaque.length || line[2] !== 0x20 || line[3] !== 0x4f) return undefined;
+  for (let i = 0; i < opaque.length; i++) if (line[4 + i] !== opaque.charCodeAt(i)) return undefined;
+  const status = String.fromCharCode(line[0] as number, line[1] as number);
+  return BARE_STATUSES.has(status) ? { status: status as MetaStatus, flags: new OpaqueOnly(opaque), value: undefined } : undefined;
 }
 
 /** Whether a frame is the `MN` that answers `mn`. */
@@ -142,9 +206,11 @@ class MetaReader implements ReplyReader<MetaReply> {
       this.error = error;
       return true;
     }
-    const reply = parseMetaReply(frame, this.verb);
+    // `<status> O<opaque>` exactly is checked as it is matched; anything else is parsed, then checked.
+    const bare = frame.kind === 'line' ? bareReply(frame.line, this.opaque) : undefined;
+    const reply = bare ?? parseMetaReply(frame, this.verb);
     if (!this.expected.has(reply.status)) throw new MemcacheUnknownError(`unexpected reply to ${this.verb}: ${describe(frame)}`);
-    if (reply.flags.get('O') !== this.opaque) {
+    if (bare === undefined && reply.flags.get('O') !== this.opaque) {
       throw new MemcacheUnknownError(`${this.verb} got the reply to another request (opaque ${JSON.stringify(reply.flags.get('O') ?? '')}, expected ${this.opaque}): the connection is out of step`);
     }
     this.reply = reply;
