@@ -1,5 +1,5 @@
 import type { Stored } from '../commands/definitions.js';
-import { TEXT_DIALECT, type Dialect } from '../commands/dialect.js';
+import { autoDialect, TEXT_DIALECT, type Dialect } from '../commands/dialect.js';
 import { metaDialect } from '../commands/meta-dialect.js';
 import { storedKey, type RoutedKey } from '../cluster/routed-key.js';
 import { MemcacheError, MemcacheIllegalInputError, MemcacheSerdeError } from '../errors.js';
@@ -50,7 +50,8 @@ export class Codec<V> {
     readonly serde: Serde<V>,
   ) {
     this.rules = { prefix: options.prefix, allowUnicodeKeys: options.allowUnicodeKeys };
-    this.wire = options.protocol === 'meta' ? metaDialect(() => this.opaque()) : TEXT_DIALECT;
+    const meta = (): Dialect => metaDialect(() => this.opaque());
+    this.wire = options.protocol === 'meta' ? meta() : options.protocol === 'auto' ? autoDialect(meta()) : TEXT_DIALECT;
   }
 
   /** Reads that fail resolve as misses, and an unreadable item in a batch is a miss for its key alone. */

@@ -54,9 +54,12 @@ export interface ClientOptions<V> {
    * `touch`, `cas`). `'text'` (default): memcached's text protocol, which every server and proxy speaks.
    * `'meta'`: the same commands as meta commands (memcached ≥ 1.6.10) with the same results, every reply
    * checked against its request, and noreply commands sent quiet so they still resolve to their true
-   * result. Server-wide commands are text either way.
+   * result. `'auto'`: text, until a probe on a connection of its own shows the server speaks the meta
+   * protocol (memcached ≥ 1.6.10; not through twemproxy or mcrouter); then a single key's read and the
+   * noreply writes go as meta commands, where they are faster or tell the truth. Server-wide commands are
+   * text either way.
    */
-  readonly protocol?: 'text' | 'meta';
+  readonly protocol?: 'text' | 'meta' | 'auto';
   /**
    * Most commands waiting to be written per connection (beyond the `maxPipeline` in flight); beyond it
    * commands fail fast with `MemcacheQueueFullError`. Default 1,000,000: bulk code such as
@@ -136,7 +139,7 @@ export interface ResolvedOptions {
   readonly tls: ConnectionOptions | true | undefined;
   readonly maxPipeline: number;
   readonly noreplySentinel: boolean;
-  readonly protocol: 'text' | 'meta';
+  readonly protocol: 'text' | 'meta' | 'auto';
   readonly maxQueue: number;
   readonly maxQueueBytes: number;
   readonly maxValueSize: number;
@@ -207,8 +210,8 @@ function credentials(auth: ClientOptions<unknown>['auth']): ResolvedOptions['aut
   return new Credentials(username, password);
 }
 
-function protocolOf(protocol: unknown): 'text' | 'meta' {
+function protocolOf(protocol: unknown): 'text' | 'meta' | 'auto' {
   if (protocol === undefined) return 'text';
-  if (protocol === 'text' || protocol === 'meta') return protocol;
-  throw new MemcacheIllegalInputError(`protocol must be 'text' or 'meta', got ${String(protocol)}`);
+  if (protocol === 'text' || protocol === 'meta' || protocol === 'auto') return protocol;
+  throw new MemcacheIllegalInputError(`protocol must be 'text', 'meta' or 'auto', got ${String(protocol)}`);
 }

@@ -56,6 +56,8 @@ export type ClientEvent =
       readonly error?: string;
     }
   | { readonly type: 'connecting' | 'up'; readonly server: string }
+  /** `protocol: 'auto'` found which protocol the server speaks (`meta`: the classic commands may use it). */
+  | { readonly type: 'protocol'; readonly server: string; readonly protocol: 'text' | 'meta' }
   | { readonly type: 'down'; readonly server: string; readonly error?: string };
 
 /** Counters for one server, as `metrics$` emits them. */

@@ -13,6 +13,7 @@ import type { ResolvedOptions } from '../client/options.js';
 import { DEFAULT_PARSER_LIMITS } from '../protocol/parser.js';
 import type { Call } from './call.js';
 import type { Executor, Load } from './executor.js';
+import { probeMeta } from './protocol-probe.js';
 import { Tracer } from './tracer.js';
 
 /** What a server executor is built from. */
@@ -38,6 +39,9 @@ export class ServerExecutor implements Executor {
   readonly tracer: Tracer;
   private lane: Lane | undefined;
   private closing: Promise<void> | undefined;
+  /** Which protocol the server speaks, for `protocol: 'auto'` (text while unknown). */
+  private dialect: 'unknown' | 'probing' | 'text' | 'meta' = 'unknown';
+  private stopProbe: (() => void) | undefined;
 
   /** The connection's state, replayed to each new subscriber; completes after `close()`. */
   readonly health$: Observable<ConnectionHealth>;
@@ -56,7 +60,8 @@ export class ServerExecutor implements Executor {
   }
 
   execute<T>(call: Call<T>, sink: Sink<T>): TeardownLogic {
-    const { request } = call;
+    if (this.dialect === 'unknown') this.probe();
+    const request = this.dialect === 'meta' && call.request.meta !== undefined ? call.request.meta() : call.request;
     const done = this.tracer.start(request.name, request);
     const fail = (error: unknown): void => {
       if (call.hangUp !== undefined && error instanceof MemcacheUnexpectedCloseError) {
@@ -113,6 +118,8 @@ export class ServerExecutor implements Executor {
   }
 
   close(): Promise<void> {
+    this.stopProbe?.();
+    this.stopProbe = undefined;
     this.closing ??= (this.lane?.close() ?? Promise.resolve()).then(() => this.finishClose());
     return this.closing;
   }
@@ -124,8 +131,20 @@ export class ServerExecutor implements Executor {
 
   private currentLane(): Lane {
     if (this.lane !== undefined) return this.lane;
+    const lane: Lane = (this.settings.createLane ?? ((s) => new Connection(s)))(
+      this.connectionSettings((health) => {
+        // A retired connection still reports its last "down" unless a newer one has taken over.
+        if (this.lane === lane || this.lane === undefined) this.healthSubject.next(health);
+        this.tracer.connection(health);
+      }),
+    );
+    this.lane = lane;
+    return lane;
+  }
+
+  private connectionSettings(onHealth: (health: ConnectionHealth) => void): ConnectionSettings {
     const { options: o, server, scheduler } = this.settings;
-    const lane: Lane = (this.settings.createLane ?? ((s) => new Connection(s)))({
+    return {
       transport: this.settings.transport,
       label: server,
       timeout: o.timeout,
@@ -142,14 +161,23 @@ export class ServerExecutor implements Executor {
       onNoreplyError: (error) => this.noreplyErrorSubject.next(error),
       onSentinelUnsupported: (error) => this.noreplyErrorSubject.next(error),
       toError: errorFromFrame,
-      // A retired connection still reports its last "down" unless a newer one has taken over.
-      onHealth: (health) => {
-        if (this.lane === lane || this.lane === undefined) this.healthSubject.next(health);
-        this.tracer.connection(health);
-      },
+      onHealth,
+    };
+  }
+
+  /**
+   * `protocol: 'auto'`: finds out once, on a connection of its own, whether the server speaks the meta
+   * protocol; until then (and if it does not) requests go as text. A probe that could not reach the
+   * server is tried again with a later command.
+   */
+  private probe(): void {
+    if (this.settings.options.protocol !== 'auto' || this.dialect !== 'unknown' || this.closing !== undefined) return;
+    this.dialect = 'probing';
+    this.stopProbe = probeMeta(this.connectionSettings(() => undefined), (meta) => {
+      this.stopProbe = undefined;
+      this.dialect = meta === undefined ? 'unknown' : meta ? 'meta' : 'text';
+      if (meta !== undefined) this.tracer.protocol(meta ? 'meta' : 'text');
     });
-    this.lane = lane;
-    return lane;
   }
 
   private finishClose(): void {

@@ -61,6 +61,11 @@ export class Tracer {
     };
   }
 
+  /** Which protocol `protocol: 'auto'` found the server speaks, as an event. */
+  protocol(protocol: 'text' | 'meta'): void {
+    if (this.eventSubject.observed) this.eventSubject.next({ type: 'protocol', server: this.server, protocol });
+  }
+
   /** A connection state change, as an event. */
   connection(health: ConnectionHealth): void {
     if (!this.eventSubject.observed) return;

@@ -33,4 +33,9 @@ export interface Request<T> {
   readonly name: string;
   /** How many keys it carries, for diagnostics (1 when absent). */
   readonly keys?: number;
+  /**
+   * The same command as a meta command, with the same result (`protocol: 'auto'`): the server's executor
+   * sends this one instead once it knows the server speaks the meta protocol.
+   */
+  readonly meta?: () => Request<T>;
 }

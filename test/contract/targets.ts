@@ -73,6 +73,10 @@ const META_TESTS = [
 ] as const;
 const NO_META = 'MockMemcacheClient: the emulated server speaks the text protocol only (meta commands answer ERROR)';
 
+/** Why two noreply tests cannot hold for protocol auto (test/integration/protocol-auto.test.ts checks both sides). */
+const AUTO_NOREPLY =
+  "protocol auto: a noreply add's result depends on whether the server's probe has answered yet (text: true unread; meta: the server's answer)";
+
 const specs = (servers: readonly MemcachedServer[]): string[] => servers.map((s) => s.spec);
 
 /** Every target, in the order their suites run. */
@@ -97,6 +101,18 @@ export const TARGETS: readonly ContractTarget[] = [
       onServers(servers, <V>(...options: OptionsFor<V, ClientOptions<V>>) =>
         new Client<V>(nth(servers, 0).spec, ...(withOwn(options, { protocol: 'meta' }) as OptionsFor<V, ClientOptions<V>>)),
       ),
+  },
+  {
+    name: 'Client, protocol auto',
+    servers: 1,
+    open: (servers) =>
+      onServers(servers, <V>(...options: OptionsFor<V, ClientOptions<V>>) =>
+        new Client<V>(nth(servers, 0).spec, ...(withOwn(options, { protocol: 'auto' }) as OptionsFor<V, ClientOptions<V>>)),
+      ),
+    skip: {
+      'noreply stores resolve true without waiting and the data lands': AUTO_NOREPLY,
+      'defaultNoreply false makes stores report NOT_STORED; true (the default) does not wait': AUTO_NOREPLY,
+    },
   },
   {
     name: 'HashClient×3',
