@@ -1,7 +1,7 @@
 // The one small interface every benchmarked client is wrapped behind, plus the
 // result shapes that a child process reports back to the parent.
 
-export const CLIENT_NAMES = ['rxmemcache', 'rxmemcache-meta', 'rxmemcache-pool1', 'rxmemcache-pool2', 'rxmemcache-pool4', 'memjs', 'memcached', 'memcache-client'] as const;
+export const CLIENT_NAMES = ['rxmemcache', 'rxmemcache-meta', 'rxmemcache-auto', 'rxmemcache-pool1', 'rxmemcache-pool2', 'rxmemcache-pool4', 'memjs', 'memcached', 'memcache-client'] as const;
 export type ClientName = (typeof CLIENT_NAMES)[number];
 
 /** rxmemcache's own rows (Client, and PooledClient of 1, 2 and 4 connections): never a "peer". */

@@ -3,12 +3,12 @@
 import { Client, PooledClient } from '../src/index.js';
 import type { Adapter } from './adapter.js';
 
-/** `Client` (with the text or the meta protocol), or with `poolSize` a `PooledClient` of that many connections. */
-export function createRxAdapter(address: string, poolSize?: 1 | 2 | 4, protocol: 'text' | 'meta' = 'text'): Adapter {
+/** `Client` (with the text, meta or auto protocol), or with `poolSize` a `PooledClient` of that many connections. */
+export function createRxAdapter(address: string, poolSize?: 1 | 2 | 4, protocol: 'text' | 'meta' | 'auto' = 'text'): Adapter {
   const options = { noDelay: true, timeout: 5000, connectTimeout: 2000, protocol };
   const client = poolSize === undefined ? new Client(address, options) : new PooledClient(address, { ...options, maxPoolSize: poolSize });
   return {
-    name: poolSize !== undefined ? `rxmemcache-pool${poolSize}` : protocol === 'meta' ? 'rxmemcache-meta' : 'rxmemcache',
+    name: poolSize !== undefined ? `rxmemcache-pool${poolSize}` : protocol === 'text' ? 'rxmemcache' : `rxmemcache-${protocol}`,
     notes: [],
     getManyEmulated: false,
     asciiValues: false,

@@ -50,7 +50,10 @@ export const TEXT_DIALECT: Dialect = {
  * still its true result). The server's executor sends the meta form once it knows the server speaks meta.
  */
 export function autoDialect(meta: Dialect): Dialect {
-  const either = <T>(text: Request<T>, alternative: () => Request<T>): Request<T> => ({ ...text, meta: alternative });
+  const either = <T>(text: Request<T>, alternative: () => Request<T>): Request<T> =>
+    text.reader === undefined
+      ? { name: text.name, parts: text.parts, keys: text.keys ?? 1, reader: undefined, noreplyValue: text.noreplyValue as T, meta: alternative }
+      : { name: text.name, parts: text.parts, keys: text.keys ?? 1, reader: text.reader, meta: alternative };
   return {
     ...TEXT_DIALECT,
     store: (verb, item, expire, noreply) => (noreply ? either(text.store(verb, item, expire, true), () => meta.store(verb, item, expire, true)) : text.store(verb, item, expire, false)),

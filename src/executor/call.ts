@@ -56,10 +56,16 @@ export interface Split<T> {
 export function mapRequest<R, T>(request: Request<R>, finish: (reply: R) => T): Request<T> {
   const make = request.reader;
   const meta = request.meta;
-  const alternative = meta === undefined ? {} : { meta: () => mapRequest(meta(), finish) };
-  // A noreply request settles once written, with the value its reply would have had.
-  if (make === undefined) return { name: request.name, parts: request.parts, keys: request.keys ?? 1, reader: undefined, noreplyValue: finish(request.noreplyValue as R), ...alternative };
-  return { name: request.name, parts: request.parts, keys: request.keys ?? 1, reader: () => new MappedReader(make(), finish), ...alternative };
+  // Object literals of one shape, no spreads: this runs once or twice per command.
+  if (make === undefined) {
+    // A noreply request settles once written, with the value its reply would have had.
+    const noreplyValue = finish(request.noreplyValue as R);
+    if (meta === undefined) return { name: request.name, parts: request.parts, keys: request.keys ?? 1, reader: undefined, noreplyValue };
+    return { name: request.name, parts: request.parts, keys: request.keys ?? 1, reader: undefined, noreplyValue, meta: () => mapRequest(meta(), finish) };
+  }
+  const reader = (): ReplyReader<T> => new MappedReader(make(), finish);
+  if (meta === undefined) return { name: request.name, parts: request.parts, keys: request.keys ?? 1, reader };
+  return { name: request.name, parts: request.parts, keys: request.keys ?? 1, reader, meta: () => mapRequest(meta(), finish) };
 }
 
 /** A reader whose result is read on by `finish` (quiet when the reader it wraps is). */
