@@ -40,8 +40,10 @@ export function metaDialect(opaque: () => string): Dialect {
       return mapRequest(quietBatch('md', lines, opaque), (replies) => wires.map((_, i) => replies[i] === undefined || replies[i].status === 'HD'));
     },
     touch: (wire, expire, noreply) => mapRequest(meta.metaGet(key(wire), opaque(), [`T${expire}`], noreply), (r) => r.status === 'HD'),
-    arithmetic: (verb, wire, delta, noreply) =>
-      mapRequest(meta.metaArithmetic(key(wire), opaque(), ['v', verb === 'incr' ? 'MI' : 'MD', `D${delta}`], noreply), (r) =>
+    // Never quiet: a quiet `ma` hides its new value, and its error (a non-number) would come back inside a
+    // quiet run, where it names no command. Answered, a noreply incr resolves with its true value.
+    arithmetic: (verb, wire, delta) =>
+      mapRequest(meta.metaArithmetic(key(wire), opaque(), ['v', verb === 'incr' ? 'MI' : 'MD', `D${delta}`]), (r) =>
         r.status === 'VA' && r.value !== undefined ? BigInt(r.value.toString('latin1')) : null,
       ),
     storeMany: (items, expire, noreply) => {

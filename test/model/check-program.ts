@@ -18,8 +18,8 @@ export interface ProgramReport {
  * Runs one program on a fresh client of `server` in key namespace `namespace`, and checks every call's
  * result, the final contents, noreplyErrors$ and errors nobody could receive against the model.
  */
-export async function checkProgram(server: string, program: Program, namespace: string): Promise<ProgramReport> {
-  const client = new Client(server, { keyPrefix: namespace, timeout: 10_000, maxPipeline: program.maxPipeline });
+export async function checkProgram(server: string, program: Program, namespace: string, protocol: 'text' | 'meta' = 'text'): Promise<ProgramReport> {
+  const client = new Client(server, { keyPrefix: namespace, timeout: 10_000, maxPipeline: program.maxPipeline, protocol });
   // Errors RxJS could not deliver to anyone (a throwing subscriber, a stack overflow) fail the program.
   const unhandled: unknown[] = [];
   const previousHandler = config.onUnhandledError;
@@ -28,7 +28,7 @@ export async function checkProgram(server: string, program: Program, namespace: 
   const noreplyErrors: unknown[] = [];
   client.noreplyErrors$.subscribe((error) => noreplyErrors.push(error));
   const run = await runProgram(client, program, PROGRAM_LIMIT_MS);
-  const model = new MemcacheModel();
+  const model = new MemcacheModel(protocol === 'meta');
   const problems = [...run.problems, ...model.check(run.calls)];
   if (run.hung) {
     const open = run.calls.filter((c) => c.outcome.kind === 'pending' && !c.cancelled).map((c) => `#${c.seq} ${describeOp(c.op)}`);

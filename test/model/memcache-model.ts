@@ -32,6 +32,12 @@ interface Item {
 const U64 = 1n << 64n;
 
 export class MemcacheModel {
+  /**
+   * @param truthful noreply commands resolve with the server's answer (protocol meta: quiet writes and
+   *   answered counters), not with the fixed value text noreply resolves with.
+   */
+  constructor(private readonly truthful = false) {}
+
   private readonly items = new Map<string, Item>();
   /** Keys only cancellable sets touch: every value they may hold. */
   private readonly unsure = new Map<string, Set<string | undefined>>();
@@ -94,7 +100,7 @@ export class MemcacheModel {
   private expect(op: Op, value: string, token: string | undefined, seq: number): Expected {
     const ok = (v: unknown): Expected => ({ kind: 'value', value: v });
     const item = 'key' in op ? this.items.get(op.key) : undefined;
-    const quiet = (result: unknown): Expected => ok('noreply' in op && op.noreply ? noreplyValue(op) : result);
+    const quiet = (result: unknown): Expected => ok('noreply' in op && op.noreply && !this.truthful ? noreplyValue(op) : result);
     switch (op.kind) {
       case 'get':
         return ok(item?.value);
@@ -139,7 +145,7 @@ export class MemcacheModel {
         this.items.delete(op.key);
         return quiet(true);
       case 'incr':
-        return this.incr(op.key, item, op.delta, op.noreply);
+        return this.incr(op.key, item, op.delta, op.noreply && !this.truthful);
       case 'unsureSet':
         throw new Error('unsure sets are applied apart');
     }
