@@ -57,6 +57,6 @@ function lenientSink<T>(sink: Sink<T>, miss: () => T): Sink<T> {
 }
 
 /** Whether ignoreExc turns this failure of a read into a miss: never for bad input or a closed client. */
-export function isLenient(error: unknown): boolean {
+function isLenient(error: unknown): boolean {
   return !(error instanceof MemcacheIllegalInputError) && !(error instanceof MemcacheClosedError);
 }

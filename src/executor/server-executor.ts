@@ -39,8 +39,8 @@ export class ServerExecutor implements Executor {
   readonly tracer: Tracer;
   private lane: Lane | undefined;
   private closing: Promise<void> | undefined;
-  /** Which protocol the server speaks, for `protocol: 'auto'` (text while unknown). */
-  private dialect: 'unknown' | 'probing' | 'text' | 'meta' = 'unknown';
+  /** Which protocol the server speaks: known to be text unless `protocol: 'auto'` asks (text while unknown). */
+  private dialect: 'unknown' | 'probing' | 'text' | 'meta';
   private stopProbe: (() => void) | undefined;
 
   /** The connection's state, replayed to each new subscriber; completes after `close()`. */
@@ -53,6 +53,8 @@ export class ServerExecutor implements Executor {
     this.health$ = this.healthSubject.asObservable();
     this.noreplyErrors$ = this.noreplyErrorSubject.asObservable();
     this.tracer = new Tracer(settings.server, settings.scheduler);
+    // Only 'auto' has anything to find out; the check on each command is then one comparison.
+    this.dialect = settings.options.protocol === 'auto' ? 'unknown' : 'text';
   }
 
   get load(): Load {
@@ -171,7 +173,7 @@ export class ServerExecutor implements Executor {
    * server is tried again with a later command.
    */
   private probe(): void {
-    if (this.settings.options.protocol !== 'auto' || this.dialect !== 'unknown' || this.closing !== undefined) return;
+    if (this.dialect !== 'unknown' || this.closing !== undefined) return;
     this.dialect = 'probing';
     this.stopProbe = probeMeta(this.connectionSettings(() => undefined), (meta) => {
       this.stopProbe = undefined;
