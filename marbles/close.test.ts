@@ -7,7 +7,7 @@ import { bytes, createTestScheduler } from './helpers/observable-matcher.js';
 // close(): what is in flight finishes, then `quit` goes out through writer.end() and the link is released.
 
 const SERVER = '127.0.0.1:1';
-const OPTIONS = { timeout: 1000, connectTimeout: 500 };
+const OPTIONS = { protocol: 'text' as const, timeout: 1000, connectTimeout: 500 };
 
 describe('close()', () => {
   it('lets the in-flight get finish, then ends the transport with quit; later commands fail with MemcacheClosedError', async () => {
@@ -22,7 +22,7 @@ describe('close()', () => {
       scheduler.schedule(() => {
         closing = c.close();
       }, 2);
-      expectObservable(c.health$.pipe(map((h) => h.state)), '^------!').toBe('(dcu)d', { d: 'down', c: 'connecting', u: 'up' });
+      expectObservable(c.health$.pipe(map((h) => h.state)), '^------!').toBe('(icu)d', { i: 'idle', d: 'down', c: 'connecting', u: 'up' });
       expectObservable(c.get('a')).toBe('-----(x|)', { x: 'A' });
       expectObservable(c.get('b'), '---^').toBe('---#', undefined, new MemcacheClosedError(`the client for ${SERVER} is closed`));
       expectSubscriptions(replies.subscriptions).toBe('^----!');

@@ -6,7 +6,7 @@ import { bytes, createTestScheduler } from './helpers/observable-matcher.js';
 // Commands issued in one tick leave in one write; a noreply run is closed by an `mn` sentinel.
 
 const SERVER = '127.0.0.1:1';
-const OPTIONS = { timeout: 1000, connectTimeout: 500 };
+const OPTIONS = { protocol: 'text' as const, timeout: 1000, connectTimeout: 500 };
 const VALUES = { a: 'A', b: 'B', c: 'C', d: 'D', e: 'E' };
 
 describe('coalesced writes', () => {

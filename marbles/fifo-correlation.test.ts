@@ -7,7 +7,7 @@ import { bytes, createTestScheduler } from './helpers/observable-matcher.js';
 // Replies come back in request order; each frame goes to the oldest command still waiting for one.
 
 const SERVER = '127.0.0.1:1';
-const OPTIONS = { timeout: 1000, connectTimeout: 500 };
+const OPTIONS = { protocol: 'text' as const, timeout: 1000, connectTimeout: 500 };
 
 function chunks(map: Record<string, string>): Record<string, Buffer> {
   return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, bytes(v)]));
@@ -64,7 +64,7 @@ describe('FIFO correlation of pipelined gets', () => {
       const fake = createFakeTransport({ scheduler, replies });
       const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       const desync = new MemcacheUnknownError('get received a value for a key it did not ask for: "zzz"');
-      expectObservable(client.health$.pipe(map((h) => h.state)), '^-------!').toBe('(dcu)-d', { d: 'down', c: 'connecting', u: 'up' });
+      expectObservable(client.health$.pipe(map((h) => h.state)), '^-------!').toBe('(icu)-d', { i: 'idle', d: 'down', c: 'connecting', u: 'up' });
       expectObservable(client.get('a')).toBe('------#', undefined, desync);
       expectObservable(client.get('b')).toBe('------#', undefined, desync);
       expectObservable(client.get('c')).toBe('------#', undefined, desync);

@@ -8,7 +8,7 @@ import { createTestScheduler } from './helpers/observable-matcher.js';
 // replies are scripted so the waits, backoff and deadlines can be checked to the millisecond).
 
 const SERVER = '127.0.0.1:1';
-const OPTIONS = { timeout: 60_000, connectTimeout: 500 };
+const OPTIONS = { protocol: 'text' as const, timeout: 60_000, connectTimeout: 500 };
 
 /** Scripted meta replies, one per request of each verb in order; each gets the request's opaque echoed. */
 function scripted(replies: Partial<Record<'mg' | 'ms' | 'md', string[]>>): (written: string) => Reply {

@@ -14,7 +14,7 @@ const pinned: Hasher = (nodes) => ({
     return nodes.find((n) => n.name === wanted)?.name ?? nodes[0]?.name;
   },
 });
-const LIFECYCLE = { retryAttempts: 2, retryTimeout: 1000, deadTimeout: 5000, timeout: 500, connectTimeout: 500 };
+const LIFECYCLE = { protocol: 'text' as const, retryAttempts: 2, retryTimeout: 1000, deadTimeout: 5000, timeout: 500, connectTimeout: 500 };
 const refused = (): Observable<Buffer> => throwError(() => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
 const outcome = (o: Observable<unknown>): Observable<string> =>
   o.pipe(

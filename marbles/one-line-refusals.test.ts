@@ -16,7 +16,7 @@ describe('one-line refusals', () => {
         respond: (written) =>
           written.startsWith('cache_memlimit') ? 'MEMLIMIT_ADJUST_FAILED out of bounds or unable to adjust\r\n' : written.startsWith('version') ? 'VERSION 1.6.18\r\n' : undefined,
       });
-      const client = new Client('127.0.0.1:1', { scheduler, connect: () => fake.transport });
+      const client = new Client('127.0.0.1:1', { protocol: 'text', scheduler, connect: () => fake.transport });
       expectObservable(client.cacheMemlimit(64)).toBe('#', undefined, new MemcacheServerError('MEMLIMIT_ADJUST_FAILED out of bounds or unable to adjust'));
       expectObservable(client.version(), '1ms ^').toBe('1ms (v|)', { v: new Map([['127.0.0.1:1', '1.6.18']]) });
       scheduler.flush();

@@ -18,7 +18,7 @@ describe('PooledClient dispatch', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, respond: serve(VALUES), respondAfter: 3 });
-      const client = new PooledClient(SERVER, { maxPipeline: 2, maxPoolSize: 2, connect: () => fake.transport });
+      const client = new PooledClient(SERVER, { protocol: 'text', maxPipeline: 2, maxPoolSize: 2, connect: () => fake.transport });
       for (const key of ['a', 'b', 'c', 'd']) expectObservable(client.get(key)).toBe('---(x|)', { x: key.toUpperCase() });
       expectObservable(client.get('e')).toBe('------(x|)', { x: 'E' });
       scheduler.flush();
@@ -39,7 +39,7 @@ describe('PooledClient dispatch', () => {
         respond: (data, n) => (n === 1 ? serve(VALUES)(data) : data.startsWith('get a\r\n') ? 'END\r\n' : undefined),
         respondAfter: 1,
       });
-      const client = new PooledClient(SERVER, { maxPipeline: 3, maxPoolSize: 2, connect: () => fake.transport });
+      const client = new PooledClient(SERVER, { protocol: 'text', maxPipeline: 3, maxPoolSize: 2, connect: () => fake.transport });
       expectObservable(client.get('a', null)).toBe('-(x|)', { x: null });
       for (const key of ['b', 'c']) expectObservable(client.get(key), '^---------!').toBe('');
       expectObservable(client.get('d')).toBe('-(x|)', { x: 'D' });
@@ -58,7 +58,7 @@ describe('PooledClient dispatch', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, respond: serve(VALUES), respondAfter: 2 });
-      const client = new PooledClient(SERVER, { maxPipeline: 1, maxPoolSize: 1, connect: () => fake.transport });
+      const client = new PooledClient(SERVER, { protocol: 'text', maxPipeline: 1, maxPoolSize: 1, connect: () => fake.transport });
       const late: string[] = [];
       // Issued from a's callback, when a's place is free but b and c wait: it goes behind them.
       client.get('a').subscribe(() => client.get('d').subscribe((v) => late.push(`${String(v)}@${scheduler.now()}`)));
@@ -77,7 +77,7 @@ describe('PooledClient dispatch', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, respond: serve(VALUES), respondAfter: 5 });
-      const client = new PooledClient(SERVER, { maxPipeline: 1, maxPoolSize: 1, connect: () => fake.transport });
+      const client = new PooledClient(SERVER, { protocol: 'text', maxPipeline: 1, maxPoolSize: 1, connect: () => fake.transport });
       expectObservable(client.get('a')).toBe('-----(x|)', { x: 'A' });
       expectObservable(client.get('b'), '^-!').toBe('---');
       expectObservable(client.get('c')).toBe('----------(x|)', { x: 'C' });

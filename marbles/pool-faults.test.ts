@@ -19,7 +19,7 @@ describe('PooledClient when a connection breaks', () => {
         replies: (n) => (n === 0 ? cold<Buffer>('--#', undefined, reset) : NEVER),
         respond: (data, n) => (n === 0 ? undefined : serve(VALUES)(data)),
       });
-      const client = new PooledClient(SERVER, { maxPipeline: 1, maxPoolSize: 1, connect: () => fake.transport });
+      const client = new PooledClient(SERVER, { protocol: 'text', maxPipeline: 1, maxPoolSize: 1, connect: () => fake.transport });
       const error = new MemcacheConnectionError(`connection to ${SERVER} failed: read ECONNRESET`);
       expectObservable(client.get('a')).toBe('--#', undefined, error);
       expectObservable(client.get('b')).toBe('--(x|)', { x: 'B' });
@@ -40,9 +40,9 @@ describe('PooledClient when a connection breaks', () => {
         replies: (n) => (n === 0 ? cold<Buffer>('---#', undefined, reset) : NEVER),
         respond: (data, n) => (n === 0 ? undefined : serve(VALUES)(data)),
       });
-      const client = new PooledClient(SERVER, { maxPipeline: 1, maxPoolSize: 2, connect: () => fake.transport });
+      const client = new PooledClient(SERVER, { protocol: 'text', maxPipeline: 1, maxPoolSize: 2, connect: () => fake.transport });
       // a sits on socket 0, b on socket 1: losing socket 0 leaves the pool up.
-      expectObservable(client.health$.pipe(map((h) => h.state)), '^-----!').toBe('(dcu)-', { d: 'down', c: 'connecting', u: 'up' });
+      expectObservable(client.health$.pipe(map((h) => h.state)), '^-----!').toBe('(icu)-', { i: 'idle', d: 'down', c: 'connecting', u: 'up' });
       expectObservable(client.get('a')).toBe('---#', undefined, new MemcacheConnectionError(`connection to ${SERVER} failed: read ECONNRESET`));
       expectObservable(client.get('b')).toBe('(x|)', { x: 'B' });
       scheduler.flush();
@@ -58,7 +58,7 @@ describe('PooledClient when a connection breaks', () => {
         replies: (n) => (n === 0 ? cold<Buffer>('--(r#)', { r: bytes('VALUE a 16 1\r\nA\r\nEND\r\n') }, reset) : NEVER),
         respond: (data, n) => (n === 0 ? undefined : serve(VALUES)(data)),
       });
-      const client = new PooledClient(SERVER, { maxPipeline: 2, maxPoolSize: 1, connect: () => fake.transport });
+      const client = new PooledClient(SERVER, { protocol: 'text', maxPipeline: 2, maxPoolSize: 1, connect: () => fake.transport });
       const seen: string[] = [];
       // c is queued on the connection from a's callback, to be written at the end of the tick.
       client.get('a').subscribe(() => client.get('c').subscribe((v) => seen.push(`${String(v)}@${scheduler.now()}`)));

@@ -95,7 +95,7 @@ function runProgram(setup: Setup, steps: readonly Step[]): string[] {
         });
         return () => (sock.open = false);
       });
-    const client = new PooledClient(SERVER, { ...setup, timeout: TIMEOUT, connectTimeout: TIMEOUT, connect: () => transport });
+    const client = new PooledClient(SERVER, { protocol: 'text', ...setup, timeout: TIMEOUT, connectTimeout: TIMEOUT, connect: () => transport });
     let stats: PoolStats = { size: 0, busy: 0, waiting: 0 };
     client.pool$.subscribe((latest) => (stats = latest));
     // A connection holds at most maxPipeline commands, and nothing waits while one has room.

@@ -14,7 +14,7 @@ describe('PooledClient waiting limits', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, respond: serve(VALUES), respondAfter: 10 });
-      const client = new PooledClient(SERVER, { ...ONE_LANE, acquireTimeout: 5, connect: () => fake.transport });
+      const client = new PooledClient(SERVER, { protocol: 'text', ...ONE_LANE, acquireTimeout: 5, connect: () => fake.transport });
       expectObservable(client.get('a')).toBe('----------(x|)', { x: 'A' });
       const error = new MemcachePoolTimeoutError(`no connection to ${SERVER} had room (all at maxPipeline 1) within acquireTimeout (5 ms); not sent`);
       expectObservable(client.get('b')).toBe('-----#', undefined, error);
@@ -29,7 +29,7 @@ describe('PooledClient waiting limits', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, respond: serve(VALUES), respondAfter: 60 });
-      const client = new PooledClient(SERVER, { ...ONE_LANE, connect: () => fake.transport });
+      const client = new PooledClient(SERVER, { protocol: 'text', ...ONE_LANE, connect: () => fake.transport });
       expectObservable(client.get('a')).toBe('60ms (x|)', { x: 'A' });
       // b waits 60 ms, is written, and times out 100 ms after its subscription (its reply would come at 120).
       expectObservable(client.get('b')).toBe('100ms #', undefined, new MemcacheTimeoutError(`no reply from ${SERVER} within 100 ms`));
@@ -44,7 +44,7 @@ describe('PooledClient waiting limits', () => {
       // a's reply starts at 50 and ends at 150: a times out at 100 but its place stays taken until then.
       const replies = cold<Buffer>('50ms h 99ms t', { h: bytes('VALUE a 16 1\r\n'), t: bytes('A\r\nEND\r\n') });
       const fake = createFakeTransport({ scheduler, replies });
-      const client = new PooledClient(SERVER, { ...ONE_LANE, acquireTimeout: 500, connect: () => fake.transport });
+      const client = new PooledClient(SERVER, { protocol: 'text', ...ONE_LANE, acquireTimeout: 500, connect: () => fake.transport });
       expectObservable(client.get('a')).toBe('100ms #', undefined, new MemcacheTimeoutError(`no reply from ${SERVER} within 100 ms`));
       const error = new MemcachePoolTimeoutError(`no connection to ${SERVER} had room (all at maxPipeline 1) within its timeout (100 ms); not sent`);
       expectObservable(client.get('b'), '10ms ^').toBe('10ms 100ms #', undefined, error);
@@ -61,7 +61,7 @@ describe('PooledClient waiting limits', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, respond: serve(VALUES), respondAfter: 10 });
-      const client = new PooledClient(SERVER, { ...ONE_LANE, maxWaiting: 1, connect: () => fake.transport });
+      const client = new PooledClient(SERVER, { protocol: 'text', ...ONE_LANE, maxWaiting: 1, connect: () => fake.transport });
       expectObservable(client.get('a')).toBe('----------(x|)', { x: 'A' });
       expectObservable(client.get('b')).toBe('--------------------(x|)', { x: 'B' });
       expectObservable(client.get('c')).toBe('#', undefined, new MemcacheQueueFullError(`1 commands already wait for a connection to ${SERVER}`));
@@ -73,7 +73,7 @@ describe('PooledClient waiting limits', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, respond: serve(VALUES), respondAfter: 10 });
-      const client = new PooledClient(SERVER, { ...ONE_LANE, maxQueueBytes: 150, connect: () => fake.transport });
+      const client = new PooledClient(SERVER, { protocol: 'text', ...ONE_LANE, maxQueueBytes: 150, connect: () => fake.transport });
       const big = 'x'.repeat(100);
       expectObservable(client.get('a')).toBe('----------(x|)', { x: 'A' });
       expectObservable(client.set('b', big, { noreply: false })).toBe('--------------------(x|)', { x: true });
@@ -89,7 +89,7 @@ describe('PooledClient idle connections', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, respond: serve(VALUES), respondAfter: 1 });
-      const client = new PooledClient(SERVER, { poolIdleTimeout: 5, connect: () => fake.transport });
+      const client = new PooledClient(SERVER, { protocol: 'text', poolIdleTimeout: 5, connect: () => fake.transport });
       expectObservable(client.get('a')).toBe('-(x|)', { x: 'A' });
       // b keeps the connection busy until 4: it closes at 9, not 6.
       expectObservable(client.get('b'), '---^').toBe('----(x|)', { x: 'B' });
@@ -115,7 +115,7 @@ describe('PooledClient idle connections', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, respond: serve(VALUES), respondAfter: 2 });
-      const client = new PooledClient(SERVER, { ...ONE_LANE, connect: () => fake.transport });
+      const client = new PooledClient(SERVER, { protocol: 'text', ...ONE_LANE, connect: () => fake.transport });
       expectObservable(client.get('a')).toBe('--(x|)', { x: 'A' });
       expectObservable(client.get('b')).toBe('----(x|)', { x: 'B' });
       scheduler.schedule(() => void client.close(), 1);
@@ -132,7 +132,7 @@ describe('PooledClient idle connections', () => {
     const seen: string[] = [];
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, respond: serve(VALUES), respondAfter: 1 });
-      const client = new PooledClient(SERVER, { poolIdleTimeout: 1000, connect: () => fake.transport });
+      const client = new PooledClient(SERVER, { protocol: 'text', poolIdleTimeout: 1000, connect: () => fake.transport });
       client.pool$.subscribe({ next: (s) => seen.push(`${s.size}${s.busy}${s.waiting}`), complete: () => seen.push('complete') });
       expectObservable(client.get('a')).toBe('-(x|)', { x: 'A' });
       scheduler.schedule(() => (closing = client.close()), 3);

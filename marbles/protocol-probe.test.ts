@@ -19,7 +19,7 @@ function found(answers: { mn: string; version: string }): { protocol: string | u
         data
           .split('\r\n')
           .filter((l) => l !== '')
-          .map((l) => (l === 'mn' ? answers.mn : l === 'version' ? answers.version : l.startsWith('get') ? 'END\r\n' : ''))
+          .map((l) => (l === 'mn' ? answers.mn : l === 'version' ? answers.version : l.startsWith('get') ? 'END\r\n' : l.startsWith('mg ') ? metaMiss(l) : ''))
           .join(''),
     });
     const client = new Client(SERVER, { scheduler, protocol: 'auto', connect: () => fake.transport });
@@ -32,19 +32,37 @@ function found(answers: { mn: string; version: string }): { protocol: string | u
   return { protocol, written };
 }
 
+/** memcached's miss: `EN`, echoing the request's `k` and `O` flags. */
+function metaMiss(line: string): string {
+  const [, key, ...flags] = line.split(' ');
+  const echoed = flags.flatMap((f) => (f === 'k' ? [`k${key ?? ''}`] : f.startsWith('O') ? [f] : []));
+  return ['EN', ...echoed].join(' ') + '\r\n';
+}
+
+/** What the client's own connection (not the probe's) was sent. */
+function clientWrites(written: string[][]): string[] {
+  return written.filter((ws) => !ws.some((w) => w.includes('version\r\n'))).flat();
+}
+
 describe("protocol: 'auto' probe", () => {
-  it('memcached 1.6.18: meta; the probe has its own connection, the client only sends its get', () => {
+  it('memcached 1.6.18: meta; the probe has its own connection, and the first get waits for it to go as mg', () => {
     const { protocol, written } = found({ mn: 'MN\r\n', version: 'VERSION 1.6.18\r\n' });
     expect(protocol).toBe('meta');
     expect(written.flat().filter((w) => w.includes('mn\r\n'))).toHaveLength(1);
-    expect(written.some((ws) => ws.join('') === 'get k\r\n')).toBe(true);
+    const sent = clientWrites(written);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatch(/^mg k .*\r\n$/);
   });
 
   it("an older meta dialect (ElastiCache's 1.6.6 answers MN): text", () => {
-    expect(found({ mn: 'MN\r\n', version: 'VERSION 1.6.6\r\n' }).protocol).toBe('text');
+    const { protocol, written } = found({ mn: 'MN\r\n', version: 'VERSION 1.6.6\r\n' });
+    expect(protocol).toBe('text');
+    expect(clientWrites(written)).toEqual(['get k\r\n']);
   });
 
   it('a server that does not know mn (ERROR): text', () => {
-    expect(found({ mn: 'ERROR\r\n', version: 'VERSION 1.5.6\r\n' }).protocol).toBe('text');
+    const { protocol, written } = found({ mn: 'ERROR\r\n', version: 'VERSION 1.5.6\r\n' });
+    expect(protocol).toBe('text');
+    expect(clientWrites(written)).toEqual(['get k\r\n']);
   });
 });

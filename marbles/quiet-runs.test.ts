@@ -28,7 +28,7 @@ describe('quiet runs', () => {
           return lines.map((l, i) => (l === 'mn' ? 'MN\r\n' : i === 1 ? `NS O${opaqueOf(l)}\r\n` : '')).join('');
         },
       });
-      const client = new Client(SERVER, { scheduler, connect: () => fake.transport });
+      const client = new Client(SERVER, { protocol: 'text', scheduler, connect: () => fake.transport });
       expectObservable(outcome(client.metaSet('a', '1', { quiet: true }))).toBe('(x|)', { x: '{"status":"stored","stored":true}' });
       expectObservable(outcome(client.metaSet('b', '2', { mode: 'add', quiet: true }))).toBe('(x|)', { x: '{"status":"not-stored","stored":false}' });
       expectObservable(outcome(client.metaSet('c', '3', { quiet: true }))).toBe('(x|)', { x: '{"status":"stored","stored":true}' });
@@ -48,7 +48,7 @@ describe('quiet runs', () => {
         respond: (written, n) =>
           n === 0 ? 'SERVER_ERROR out of memory storing object\r\nMN\r\n' : written.startsWith('version') ? 'VERSION 1.6.18\r\n' : undefined,
       });
-      const client = new Client(SERVER, { scheduler, connect: () => fake.transport });
+      const client = new Client(SERVER, { protocol: 'text', scheduler, connect: () => fake.transport });
       expectObservable(outcome(client.metaSet('a', '1', { quiet: true }))).toBe('(x|)', { x: 'MemcacheUnknownError' });
       expectObservable(outcome(client.metaSet('b', '2', { quiet: true }))).toBe('(x|)', { x: 'MemcacheUnknownError' });
       expectObservable(outcome(client.version()), '1ms ^').toBe('1ms (v|)', { v: JSON.stringify({ [SERVER]: '1.6.18' }) });

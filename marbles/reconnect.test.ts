@@ -15,7 +15,7 @@ import { bytes, createTestScheduler } from './helpers/observable-matcher.js';
 // What a lost connection leaves behind, how fast the client comes back, and what it learns about the server.
 
 const SERVER = '127.0.0.1:1';
-const OPTIONS = { timeout: 1000, connectTimeout: 500 };
+const OPTIONS = { protocol: 'text' as const, timeout: 1000, connectTimeout: 500 };
 
 describe('after a connection is lost', () => {
   it('commands not yet written move to the next connection instead of failing', () => {

@@ -8,7 +8,7 @@ import { createTestScheduler } from './helpers/observable-matcher.js';
 // every reply reaches its own command, at any nesting depth, without the stack growing with it.
 
 const SERVER = '127.0.0.1:1';
-const OPTIONS = { timeout: 1000, connectTimeout: 500 };
+const OPTIONS = { protocol: 'text' as const, timeout: 1000, connectTimeout: 500 };
 const big = (c: string): string => c.repeat(20_000);
 
 describe('re-entrant commands', () => {

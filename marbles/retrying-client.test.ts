@@ -9,7 +9,7 @@ import { createTestScheduler } from './helpers/observable-matcher.js';
 
 const SERVER = '127.0.0.1:1';
 // A failed connect backs off 2–4 ms, well inside the 10 ms between tries.
-const OPTIONS = { timeout: 1000, connectTimeout: 500, backoff: { initial: 4, max: 4 } };
+const OPTIONS = { protocol: 'text' as const, timeout: 1000, connectTimeout: 500, backoff: { initial: 4, max: 4 } };
 
 /** A scripted server for the connections after the first: `get a` hits, `incr c 1` answers 2. */
 function answer(written: string): Reply {

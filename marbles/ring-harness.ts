@@ -55,7 +55,7 @@ function startReal(scheduler: TestScheduler, model: RingModel): Real {
   const connect = (e: Endpoint) => fakes.get(e.kind === 'tcp' ? `${e.host}:${e.port}` : e.path)!.transport;
   const list$ = new BehaviorSubject(model.list());
   const options = { hasher: model.hasher, scheduler, connect, retryAttempts: model.retryAttempts, retryTimeout: 0, deadTimeout: DEAD_TIMEOUT };
-  const client = new Observed(list$, { ...options, timeout: 500, connectTimeout: 500, backoff: { initial: 1, max: 1 } });
+  const client = new Observed(list$, { ...options, protocol: 'text', timeout: 500, connectTimeout: 500, backoff: { initial: 1, max: 1 } });
   const real: Real = { scheduler, client, list$, emitted: [], ring: undefined, health: new Map(), reachable, sockets };
   client.ring$.subscribe((ring) => {
     real.ring = ring;

@@ -11,12 +11,12 @@ import { bytes, createTestScheduler } from './helpers/observable-matcher.js';
 const SERVER = '127.0.0.1:1';
 const TIMEOUT = 1000;
 const CONNECT_TIMEOUT = 500;
-const OPTIONS = { timeout: TIMEOUT, connectTimeout: CONNECT_TIMEOUT };
+const OPTIONS = { protocol: 'text' as const, timeout: TIMEOUT, connectTimeout: CONNECT_TIMEOUT };
 const noReply = new MemcacheTimeoutError(`no reply from ${SERVER} within 1000 ms`);
 // Commands written on a connection dropped for silence fail with a connection error, not a timeout:
 // their own timeout has not passed.
 const silent = new MemcacheConnectionError(`${SERVER} sent nothing for 1000 ms; connection dropped`);
-const states = { d: 'down', c: 'connecting', u: 'up' };
+const states = { i: 'idle', d: 'down', c: 'connecting', u: 'up' };
 
 function chunks(map: Record<string, string>): Record<string, Buffer> {
   return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, bytes(v)]));
@@ -33,7 +33,7 @@ describe('command deadlines', () => {
         respond: (written, n) => (n === 1 ? serve({ b: 'second' })(written) : undefined),
       });
       const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
-      expectObservable(client.health$.pipe(map((h) => h.state)), '^ 1600ms !').toBe('(dcu) 995ms d 499ms (cu)', states);
+      expectObservable(client.health$.pipe(map((h) => h.state)), '^ 1600ms !').toBe('(icu) 995ms d 499ms (cu)', states);
       expectObservable(client.get('a')).toBe('1000ms #', undefined, noReply);
       expectObservable(client.get('b'), '1500ms ^').toBe('1500ms (x|)', { x: 'second' });
       expectSubscriptions(first.subscriptions).toBe('^ 999ms !');
@@ -165,7 +165,7 @@ describe('connect deadline', () => {
       const fake = createFakeTransport({ scheduler, connectAfter: 'never' });
       const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       const tooSlow = new MemcacheTimeoutError(`connecting to ${SERVER} took longer than 500 ms`);
-      expectObservable(client.health$.pipe(map((h) => h.state)), '^ 800ms !').toBe('(dc) 496ms d 199ms c', states);
+      expectObservable(client.health$.pipe(map((h) => h.state)), '^ 800ms !').toBe('(ic) 496ms d 199ms c', states);
       expectObservable(client.get('a')).toBe('500ms #', undefined, tooSlow);
       expectObservable(client.get('b'), '100ms ^').toBe('500ms #', undefined, tooSlow);
       // The next command tries again, with a fresh connect deadline.
@@ -184,7 +184,7 @@ describe('connect deadline', () => {
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, connectAfter: 499, respond: serve({ a: 'A' }), respondAfter: 1 });
       const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
-      expectObservable(client.health$.pipe(map((h) => h.state)), '^ 600ms !').toBe('(dc) 495ms u', states);
+      expectObservable(client.health$.pipe(map((h) => h.state)), '^ 600ms !').toBe('(ic) 495ms u', states);
       expectObservable(client.get('a')).toBe('500ms (x|)', { x: 'A' });
       scheduler.flush();
       expect(fake.writes).toEqual([{ time: 499, connection: 0, data: 'get a\r\n' }]);

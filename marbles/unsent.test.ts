@@ -55,7 +55,7 @@ describe('Sink.unsent', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, replies: refused });
-      const probe = new Probe(new Client(SERVER, { scheduler, connect: () => fake.transport, backoff: { initial: 1000, max: 1000 } }));
+      const probe = new Probe(new Client(SERVER, { protocol: 'text', scheduler, connect: () => fake.transport, backoff: { initial: 1000, max: 1000 } }));
       expectObservable(outcome(probe.set('a', 'x', { noreply: false }))).toBe('(x|)', { x: 'MemcacheConnectionError' });
       expectObservable(outcome(probe.incr('n', 1)), '10ms ^').toBe('10ms (x|)', { x: 'MemcacheConnectionError' });
       scheduler.flush();
@@ -67,7 +67,7 @@ describe('Sink.unsent', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ expectObservable }) => {
       const fake = createFakeTransport({ scheduler, replies: () => NEVER });
-      const probe = new Probe(new Client(SERVER, { scheduler, timeout: 100, connect: () => fake.transport }));
+      const probe = new Probe(new Client(SERVER, { protocol: 'text', scheduler, timeout: 100, connect: () => fake.transport }));
       expectObservable(outcome(probe.incr('n', 1))).toBe('100ms (x|)', { x: 'MemcacheTimeoutError' });
       scheduler.flush();
       expect(fake.written()).toEqual(['incr n 1\r\n']);
@@ -78,7 +78,7 @@ describe('Sink.unsent', () => {
   it('is told for commands refused by a full queue and after close, not for one written before destroy', async () => {
     const scheduler = createTestScheduler();
     const fake = createFakeTransport({ scheduler, replies: () => NEVER });
-    const probe = new Probe(new Client(SERVER, { scheduler, maxPipeline: 1, maxQueue: 1, connect: () => fake.transport }));
+    const probe = new Probe(new Client(SERVER, { protocol: 'text', scheduler, maxPipeline: 1, maxQueue: 1, connect: () => fake.transport }));
     probe.get('a').subscribe({ error: () => undefined });
     probe.get('b').subscribe({ error: () => undefined });
     expect(await probe.get('c').catch((e: unknown) => e)).toBeInstanceOf(MemcacheQueueFullError);
@@ -93,7 +93,7 @@ describe('Sink.unsent', () => {
     const scheduler = createTestScheduler();
     const fake = createFakeTransport({ scheduler, replies: refused });
     // One server, dead after its first refused connection: nothing is left to route to.
-    const cluster = new HashClient([SERVER], { scheduler, connect: () => fake.transport, retryAttempts: 1 });
+    const cluster = new HashClient([SERVER], { protocol: 'text', scheduler, connect: () => fake.transport, retryAttempts: 1 });
     const probe = new Probe(cluster);
     expect(await probe.incr('n', 1).catch((e: unknown) => e)).toBeInstanceOf(MemcacheConnectionError);
     expect(await probe.rawCommand('version').catch((e: unknown) => e)).toBeInstanceOf(MemcacheNoServersError);

@@ -7,7 +7,7 @@ import { bytes, createTestScheduler } from './helpers/observable-matcher.js';
 // Unsubscribing and losing the transport: what is written, what the stream stays in sync with.
 
 const SERVER = '127.0.0.1:1';
-const OPTIONS = { timeout: 1000, connectTimeout: 500 };
+const OPTIONS = { protocol: 'text' as const, timeout: 1000, connectTimeout: 500 };
 
 function chunks(map: Record<string, string>): Record<string, Buffer> {
   return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, bytes(v)]));
@@ -75,8 +75,8 @@ describe('losing the transport', () => {
       const replies = cold<Buffer>('-----#', undefined, reset);
       const client = new Client(SERVER, { ...OPTIONS, connect: () => createFakeTransport({ scheduler, replies }).transport });
       const lost = new MemcacheConnectionError(`connection to ${SERVER} failed: read ECONNRESET`);
-      expectObservable(client.health$.pipe(map(health)), '^------!').toBe('(dcu)x', {
-        d: 'down',
+      expectObservable(client.health$.pipe(map(health)), '^------!').toBe('(icu)x', {
+        i: 'idle',
         c: 'connecting',
         u: 'up',
         x: `down: ${lost.message}`,
@@ -124,8 +124,8 @@ describe('losing the transport', () => {
       });
       const client = new Client(SERVER, { ...OPTIONS, connect: () => fake.transport });
       const closed = new MemcacheUnexpectedCloseError(`${SERVER} closed the connection`);
-      expectObservable(client.health$.pipe(map(health)), '^---------!').toBe('(dcu)-x-(cu)', {
-        d: 'down',
+      expectObservable(client.health$.pipe(map(health)), '^---------!').toBe('(icu)-x-(cu)', {
+        i: 'idle',
         c: 'connecting',
         u: 'up',
         x: `down: ${closed.message}`,

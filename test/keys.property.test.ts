@@ -186,7 +186,7 @@ describe('Client key validation end to end', () => {
     await fc.assert(
       fc.asyncProperty(invalid, async ([key, options]) => {
         const fake = recordingTransport();
-        const client = new Client('127.0.0.1:1', { ...options, connect: () => fake.transport });
+        const client = new Client('127.0.0.1:1', { protocol: 'text', ...options, connect: () => fake.transport });
         const commands: Array<PromiseLike<unknown>> = [
           client.get(key),
           client.set(key, 'v'),
@@ -213,7 +213,7 @@ describe('Client key validation end to end', () => {
     await fc.assert(
       fc.asyncProperty(valid, async ({ key, options, wire }) => {
         const fake = recordingTransport();
-        const client = new Client('127.0.0.1:1', { ...options, connect: () => fake.transport });
+        const client = new Client('127.0.0.1:1', { protocol: 'text', ...options, connect: () => fake.transport });
         try {
           await expect(client.get(key)).resolves.toBeUndefined();
           expect(fake.subscriptions()).toBe(1);

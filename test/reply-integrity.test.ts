@@ -59,7 +59,7 @@ describe('fake server: malformed retrieval replies fail the command', () => {
   /** Answers every request on the first connection with `reply`, and `END` on later ones. */
   async function serving(reply: string): Promise<Client> {
     fake = await startFakeServer((socket, _data, connection) => socket.write(connection === 0 ? reply : 'END\r\n'));
-    client = new Client(fake.spec, { timeout: 1000 });
+    client = new Client(fake.spec, { protocol: 'text', timeout: 1000 });
     return client;
   }
 

@@ -51,13 +51,14 @@ export interface ClientOptions<V> {
   readonly noreplySentinel?: boolean;
   /**
    * The protocol of the classic commands (`get`, `set`, …, `getMany`, `setMany`, `deleteMany`, `incr`,
-   * `touch`, `cas`). `'text'` (default): memcached's text protocol, which every server and proxy speaks.
-   * `'meta'`: the same commands as meta commands (memcached ≥ 1.6.10) with the same results, every reply
-   * checked against its request, and noreply commands sent quiet so they still resolve to their true
-   * result. `'auto'`: text, until a probe on a connection of its own shows the server speaks the meta
-   * protocol (memcached ≥ 1.6.10; not through twemproxy or mcrouter); then a single key's read and the
-   * noreply writes go as meta commands, where they are faster or tell the truth. Server-wide commands are
-   * text either way.
+   * `touch`, `cas`). `'auto'` (default): each connection's server is asked once, on a connection of its
+   * own, whether it speaks the meta protocol (memcached ≥ 1.6.10; not twemproxy, mcrouter or older
+   * servers), while the first commands wait; where it does, a single key's read and the noreply writes go
+   * as meta commands (faster; a noreply write resolves with its true result), the rest as text. `'text'`:
+   * memcached's text protocol, which every server and proxy speaks. `'meta'`: every classic command as a
+   * meta command (memcached ≥ 1.6.10) with the same results, every reply checked against its request, and
+   * noreply commands sent quiet so they still resolve to their true result. Server-wide commands are text
+   * either way.
    */
   readonly protocol?: 'text' | 'meta' | 'auto';
   /**
@@ -211,7 +212,7 @@ function credentials(auth: ClientOptions<unknown>['auth']): ResolvedOptions['aut
 }
 
 function protocolOf(protocol: unknown): 'text' | 'meta' | 'auto' {
-  if (protocol === undefined) return 'text';
+  if (protocol === undefined) return 'auto';
   if (protocol === 'text' || protocol === 'meta' || protocol === 'auto') return protocol;
   throw new MemcacheIllegalInputError(`protocol must be 'text', 'meta' or 'auto', got ${String(protocol)}`);
 }

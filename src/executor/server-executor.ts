@@ -11,8 +11,10 @@ import type { Transport } from '../connection/transport.js';
 import { MemcacheClosedError, MemcacheUnexpectedCloseError, type MemcacheError } from '../errors.js';
 import type { ResolvedOptions } from '../client/options.js';
 import { DEFAULT_PARSER_LIMITS } from '../protocol/parser.js';
+import type { Request } from '../protocol/request.js';
 import type { Call } from './call.js';
 import type { Executor, Load } from './executor.js';
+import { ProtocolFinder } from './protocol-finder.js';
 import { probeMeta } from './protocol-probe.js';
 import { Tracer } from './tracer.js';
 
@@ -39,9 +41,8 @@ export class ServerExecutor implements Executor {
   readonly tracer: Tracer;
   private lane: Lane | undefined;
   private closing: Promise<void> | undefined;
-  /** Which protocol the server speaks: known to be text unless `protocol: 'auto'` asks (text while unknown). */
-  private dialect: 'unknown' | 'probing' | 'text' | 'meta';
-  private stopProbe: (() => void) | undefined;
+  /** `protocol: 'auto'` only: which protocol the server speaks (else the codec's form is the one to send). */
+  private readonly finder: ProtocolFinder | undefined;
 
   /** The connection's state, replayed to each new subscriber; completes after `close()`. */
   readonly health$: Observable<ConnectionHealth>;
@@ -49,12 +50,17 @@ export class ServerExecutor implements Executor {
   readonly noreplyErrors$: Observable<MemcacheError>;
 
   constructor(private readonly settings: ServerExecutorSettings) {
-    this.healthSubject = new BehaviorSubject<ConnectionHealth>({ state: 'down', since: settings.scheduler.now() });
+    this.healthSubject = new BehaviorSubject<ConnectionHealth>({ state: 'idle', since: settings.scheduler.now() });
     this.health$ = this.healthSubject.asObservable();
     this.noreplyErrors$ = this.noreplyErrorSubject.asObservable();
     this.tracer = new Tracer(settings.server, settings.scheduler);
-    // Only 'auto' has anything to find out; the check on each command is then one comparison.
-    this.dialect = settings.options.protocol === 'auto' ? 'unknown' : 'text';
+    this.finder =
+      settings.options.protocol === 'auto'
+        ? new ProtocolFinder(
+            (done) => probeMeta(this.connectionSettings(() => undefined), done),
+            (protocol) => this.foundProtocol(protocol),
+          )
+        : undefined;
   }
 
   get load(): Load {
@@ -62,8 +68,14 @@ export class ServerExecutor implements Executor {
   }
 
   execute<T>(call: Call<T>, sink: Sink<T>): TeardownLogic {
-    if (this.dialect === 'unknown') this.probe();
-    const request = this.dialect === 'meta' && call.request.meta !== undefined ? call.request.meta() : call.request;
+    const finder = this.finder;
+    if (finder === undefined) return this.run(call, call.request, sink);
+    const protocol = finder.protocol;
+    if (protocol === undefined && this.closing === undefined) return finder.hold(() => this.execute(call, sink));
+    return this.run(call, protocol === 'meta' && call.request.meta !== undefined ? call.request.meta() : call.request, sink);
+  }
+
+  private run<T>(call: Call<T>, request: Request<T>, sink: Sink<T>): TeardownLogic {
     const done = this.tracer.start(request.name, request);
     const fail = (error: unknown): void => {
       if (call.hangUp !== undefined && error instanceof MemcacheUnexpectedCloseError) {
@@ -120,8 +132,7 @@ export class ServerExecutor implements Executor {
   }
 
   close(): Promise<void> {
-    this.stopProbe?.();
-    this.stopProbe = undefined;
+    this.finder?.close();
     this.closing ??= (this.lane?.close() ?? Promise.resolve()).then(() => this.finishClose());
     return this.closing;
   }
@@ -136,7 +147,10 @@ export class ServerExecutor implements Executor {
     const lane: Lane = (this.settings.createLane ?? ((s) => new Connection(s)))(
       this.connectionSettings((health) => {
         // A retired connection still reports its last "down" unless a newer one has taken over.
-        if (this.lane === lane || this.lane === undefined) this.healthSubject.next(health);
+        if (this.lane === lane || this.lane === undefined) {
+          this.finder?.health(health);
+          this.healthSubject.next(this.withProtocol(health));
+        }
         this.tracer.connection(health);
       }),
     );
@@ -167,19 +181,16 @@ export class ServerExecutor implements Executor {
     };
   }
 
-  /**
-   * `protocol: 'auto'`: finds out once, on a connection of its own, whether the server speaks the meta
-   * protocol; until then (and if it does not) requests go as text. A probe that could not reach the
-   * server is tried again with a later command.
-   */
-  private probe(): void {
-    if (this.dialect !== 'unknown' || this.closing !== undefined) return;
-    this.dialect = 'probing';
-    this.stopProbe = probeMeta(this.connectionSettings(() => undefined), (meta) => {
-      this.stopProbe = undefined;
-      this.dialect = meta === undefined ? 'unknown' : meta ? 'meta' : 'text';
-      if (meta !== undefined) this.tracer.protocol(meta ? 'meta' : 'text');
-    });
+  /** With `protocol: 'auto'`, an `up` says which protocol was found (the others say it in their options). */
+  private withProtocol(health: ConnectionHealth): ConnectionHealth {
+    const protocol = this.finder?.protocol;
+    return health.state !== 'up' || protocol === undefined ? health : { ...health, protocol };
+  }
+
+  private foundProtocol(protocol: 'text' | 'meta'): void {
+    this.tracer.protocol(protocol);
+    const health = this.healthSubject.getValue();
+    if (health.state === 'up' && !this.healthSubject.closed) this.healthSubject.next({ ...health, protocol });
   }
 
   private finishClose(): void {

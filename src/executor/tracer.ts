@@ -68,7 +68,7 @@ export class Tracer {
 
   /** A connection state change, as an event. */
   connection(health: ConnectionHealth): void {
-    if (!this.eventSubject.observed) return;
+    if (!this.eventSubject.observed || health.state === 'idle') return;
     const down = health.state === 'down' && health.error !== undefined ? { error: health.error.code } : {};
     this.eventSubject.next({ type: health.state, server: this.server, ...down });
   }

@@ -3,7 +3,7 @@ import type { ConnectionHealth } from '../connection/health.js';
 /**
  * The pool's health from its connections': `up` while any connection is up, else `connecting` while
  * any connects, else `down` with the most recent error. An empty pool (all closed for idleness) is
- * `down` without an error, as a client before its first command is.
+ * `idle`, as a client before its first command is.
  */
 function poolHealth(states: Iterable<ConnectionHealth>, now: number): ConnectionHealth {
   let connecting: ConnectionHealth | undefined;
@@ -11,9 +11,9 @@ function poolHealth(states: Iterable<ConnectionHealth>, now: number): Connection
   for (const health of states) {
     if (health.state === 'up') return health;
     if (health.state === 'connecting') connecting ??= health;
-    else if (health.error !== undefined && (down === undefined || health.since >= down.since)) down = health;
+    else if (health.state === 'down' && health.error !== undefined && (down === undefined || health.since >= down.since)) down = health;
   }
-  return connecting ?? down ?? { state: 'down', since: now };
+  return connecting ?? down ?? { state: 'idle', since: now };
 }
 
 /** Tells the client of the pool's health when it changes (state, or the error of a `down`). */
@@ -24,7 +24,7 @@ export class HealthReporter {
     private readonly onHealth: (health: ConnectionHealth) => void,
     now: number,
   ) {
-    this.last = { state: 'down', since: now };
+    this.last = { state: 'idle', since: now };
   }
 
   report(states: Iterable<ConnectionHealth>, now: number): void {

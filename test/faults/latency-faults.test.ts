@@ -39,7 +39,7 @@ beforeEach(async () => {
   suite.proxy.onDelivery = (chunk) => {
     for (const [, key] of chunk.toString('latin1').matchAll(/VALUE (\S+) /g)) arrivals.set(key as string, performance.now());
   };
-  client = new Client(suite.proxy.spec, { timeout: TIMEOUT, maxPipeline: 1 });
+  client = new Client(suite.proxy.spec, { protocol: 'text', timeout: TIMEOUT, maxPipeline: 1 });
   // Every get is a hit, so each reply names its key and the proxy can tell whose it is.
   await Promise.all(Array.from({ length: 48 }, (_, i) => client.set(`lat:${i}`, valueFor(`lat:${i}`), { noreply: false })));
 });

@@ -28,7 +28,7 @@ let unhandled: ReturnType<typeof watchUnhandled>;
 beforeEach(async () => {
   unhandled = watchUnhandled();
   scripted = await startScriptedServer();
-  client = new Client(scripted.spec, { timeout: TIMEOUT });
+  client = new Client(scripted.spec, { protocol: 'text', timeout: TIMEOUT });
   await Promise.all(Array.from({ length: 100 }, (_, i) => client.set(`k:${i}`, valueFor(`k:${i}`), reply)));
 });
 afterEach(async () => {
@@ -111,7 +111,7 @@ describe('server errors', () => {
     const small = await startMemcached({ maxItemSize: '1m' });
     const proxy = await startFaultProxy(small.port);
     // maxValueSize lifts the client's own 1 MiB check, so the 2 MB value reaches the server.
-    const options: ClientOptions<DefaultValue> = { timeout: 5000, maxValueSize: 8 * 1024 * 1024 };
+    const options: ClientOptions<DefaultValue> = { protocol: 'text', timeout: 5000, maxValueSize: 8 * 1024 * 1024 };
     const big = new Client(proxy.spec, options);
     try {
       await big.set('before', 'x', reply);

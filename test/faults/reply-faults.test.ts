@@ -16,7 +16,7 @@ let client: Client;
 const suite = faultSuite({ proxy: true, cleanup: () => client.destroy() });
 
 beforeEach(async () => {
-  client = new Client(suite.proxy.spec, { timeout: TIMEOUT });
+  client = new Client(suite.proxy.spec, { protocol: 'text', timeout: TIMEOUT });
   // Fill the key space so gets mostly hit: a crossed reply then shows up as a wrong value.
   await Promise.all(Array.from({ length: 200 }, (_, i) => client.set(`k:${i * 5}`, valueFor(`k:${i * 5}`), reply)));
   await initCounters(client);
@@ -49,7 +49,7 @@ describe('the connection is cut in the middle of replies', () => {
 
 describe('replies delivered one byte per write', () => {
   it('every value is parsed correctly and nothing fails', async () => {
-    const slow = new Client(suite.proxy.spec, { timeout: 10_000 });
+    const slow = new Client(suite.proxy.spec, { protocol: 'text', timeout: 10_000 });
     try {
       suite.proxy.set(fault.rechunk1);
       const ledger = new Ledger(10_000 + GRACE);
@@ -101,7 +101,7 @@ describe('one reply late (the canonical case)', () => {
 describe('incr is never replayed (at most once)', () => {
   it('500 pipelined incrs cut by a reset: the server counted at least the successes and at most 500', async () => {
     await client.set('counter', '0', reply);
-    const direct = new Client(suite.memcached.spec);
+    const direct = new Client(suite.memcached.spec, { protocol: 'text' });
     const hitsBefore = only(await direct.stats())['incr_hits'] as number;
     suite.proxy.set(fault.resetAfter(600)); // replies are "1\r\n" … "500\r\n": cut after roughly 150 of them
     const results = await Promise.allSettled(Array.from({ length: 500 }, () => client.incr('counter', 1)));

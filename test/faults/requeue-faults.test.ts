@@ -17,7 +17,7 @@ const outcome = (p: PromiseLike<unknown>): Promise<unknown> =>
 
 describe('a connection dropped as silent', () => {
   it('fails what it had written; what was still queued goes out on the next connection', async () => {
-    const client = new Client(suite.proxy.spec, { timeout: TIMEOUT, maxPipeline: PIPELINE });
+    const client = new Client(suite.proxy.spec, { protocol: 'text', timeout: TIMEOUT, maxPipeline: PIPELINE });
     try {
       const keys = ['rq:0', 'rq:1', 'rq:2', 'rq:3'];
       await Promise.all(keys.map((k) => client.set(k, `value of ${k}`, { noreply: false })));

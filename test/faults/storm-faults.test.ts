@@ -91,7 +91,7 @@ describe('a server that accepts and closes at once (FAKE)', () => {
 
   it('silently: connections stay few (backoff), every command fails with a typed error', async () => {
     fake = await startClosingServer();
-    const client = new Client(fake.spec, { timeout: 500, backoff: BACKOFF });
+    const client = new Client(fake.spec, { protocol: 'text', timeout: 500, backoff: BACKOFF });
     try {
       const fired = await fire(client);
       console.log(`silent close: ${fired.issued} gets, ${fake.connections} connections, ${JSON.stringify(byClass(fired.errors))}`);
@@ -104,7 +104,7 @@ describe('a server that accepts and closes at once (FAKE)', () => {
 
   it(`after "ERROR ${LIMIT_MESSAGE}": connections stay few, and every error says what the server said`, async () => {
     fake = await startClosingServer(`ERROR ${LIMIT_MESSAGE}\r\n`);
-    const client = new Client(fake.spec, { timeout: 500, backoff: BACKOFF });
+    const client = new Client(fake.spec, { protocol: 'text', timeout: 500, backoff: BACKOFF });
     try {
       const fired = await fire(client);
       console.log(`ERROR then close: ${fired.issued} gets, ${fake.connections} connections, ${JSON.stringify(byClass(fired.errors))}`);
@@ -175,7 +175,7 @@ describe('a REAL memcached at its connection limit (-c 24)', () => {
     // memcached 1.6.18 with two worker threads keeps 17 of 24 descriptors for itself: 7 clients fit.
     const limited = await startMemcached({ extraArgs: ['-c', '24'] });
     const hogs = await hogAll(limited.port);
-    const client = new Client(limited.spec, { timeout: 500, backoff: BACKOFF });
+    const client = new Client(limited.spec, { protocol: 'text', timeout: 500, backoff: BACKOFF });
     try {
       hogs.pop()?.destroy(); // one slot, for our own stats read
       const before = await rejectedSoFar(limited.port);

@@ -23,7 +23,7 @@ describe('fake server faults', () => {
     fake = await startFakeServer((socket, data, connection) => {
       if (connection > 0 && data.includes('version')) socket.write('VERSION 9.9.9\r\n');
     });
-    client = new Client(fake.spec, { timeout: 200 });
+    client = new Client(fake.spec, { protocol: 'text', timeout: 200 });
     const errors = await Promise.all(['a', 'b', 'c'].map((k) => client!.get(k).catch((e: unknown) => e)));
     for (const e of errors) expect(e).toBeInstanceOf(MemcacheTimeoutError);
     expect(only(await client.version())).toBe('9.9.9');
@@ -35,7 +35,7 @@ describe('fake server faults', () => {
       if (connection === 0) socket.write('HELLO\x00WORLD\r\n');
       else if (data.includes('get')) socket.write('END\r\n');
     });
-    client = new Client(fake.spec, { timeout: 1000 });
+    client = new Client(fake.spec, { protocol: 'text', timeout: 1000 });
     await expect(client.get('x')).rejects.toBeInstanceOf(MemcacheUnknownError);
     expect(await client.get('x')).toBeUndefined();
     expect(fake.received.length).toBe(2);
@@ -43,7 +43,7 @@ describe('fake server faults', () => {
 
   it('a VALUE for a key nobody asked for is a desync: fail, do not deliver', async () => {
     fake = await startFakeServer((socket) => socket.write('VALUE other 0 5\r\nwrong\r\nEND\r\n'));
-    client = new Client(fake.spec, { timeout: 1000 });
+    client = new Client(fake.spec, { protocol: 'text', timeout: 1000 });
     await expect(client.get('mine')).rejects.toBeInstanceOf(MemcacheUnknownError);
   });
 
@@ -52,7 +52,7 @@ describe('fake server faults', () => {
       socket.write('VALUE a 0 100\r\nonly-part-of-it');
       socket.end();
     });
-    client = new Client(fake.spec, { timeout: 1000 });
+    client = new Client(fake.spec, { protocol: 'text', timeout: 1000 });
     const errors = await Promise.all([client.get('a'), client.get('b')].map((c) => c.catch((e: unknown) => e)));
     for (const e of errors) expect(e).toBeInstanceOf(MemcacheUnexpectedCloseError);
   });
@@ -67,13 +67,13 @@ describe('fake server faults', () => {
       };
       drip();
     });
-    client = new Client(fake.spec, { timeout: 2000, noDelay: true });
+    client = new Client(fake.spec, { protocol: 'text', timeout: 2000, noDelay: true });
     expect(await client.get('a')).toBe('x\r\ny\r\nz');
   });
 
   it('an oversized declared length is refused before allocating', async () => {
     fake = await startFakeServer((socket) => socket.write('VALUE a 0 99999999999999\r\n'));
-    client = new Client(fake.spec, { timeout: 1000 });
+    client = new Client(fake.spec, { protocol: 'text', timeout: 1000 });
     await expect(client.get('a')).rejects.toBeInstanceOf(MemcacheUnknownError);
   });
 });

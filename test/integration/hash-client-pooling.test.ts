@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 const connectionsOn = async (server: MemcachedServer): Promise<number> => {
-  const observer = new Client(server.spec);
+  const observer = new Client(server.spec, { protocol: 'text' });
   try {
     return Number(only(await observer.stats())['curr_connections']);
   } finally {
@@ -29,7 +29,7 @@ describe('HashClient({ usePooling: true })', () => {
     const before = await Promise.all(servers.map(connectionsOn));
     cluster = new HashClient(
       servers.map((s) => s.spec),
-      { usePooling: true, maxPoolSize: 2, maxPipeline: 20, timeout: 10_000 },
+      { protocol: 'text', usePooling: true, maxPoolSize: 2, maxPipeline: 20, timeout: 10_000 },
     );
     const keys = Array.from({ length: 600 }, (_, i) => `hp:${i}`);
     const stored = await Promise.all(keys.map((key) => cluster?.set(key, `v:${key}`, { noreply: false })));
@@ -41,7 +41,7 @@ describe('HashClient({ usePooling: true })', () => {
   });
 
   it('rejects bad pool options at construction', () => {
-    expect(() => new HashClient(['127.0.0.1:1'], { usePooling: true, maxPoolSize: 0 })).toThrow(MemcacheIllegalInputError);
+    expect(() => new HashClient(['127.0.0.1:1'], { protocol: 'text', usePooling: true, maxPoolSize: 0 })).toThrow(MemcacheIllegalInputError);
   });
 
   it('a command that timed out waiting for a pooled connection says nothing about the server', () => {

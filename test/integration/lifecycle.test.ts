@@ -78,7 +78,7 @@ describe('close()', () => {
     client.health$.subscribe({ next: (h) => states.push(h.state), complete: () => (completed = true) });
     await client.version();
     await client.close();
-    expect(states).toEqual(['down', 'connecting', 'up', 'down']);
+    expect(states).toEqual(['idle', 'connecting', 'up', 'down']);
     expect(completed).toBe(true);
   });
 });
@@ -218,7 +218,7 @@ describe('early unsubscribe, quit, shutdown, server errors', () => {
 
   it('a noreply set over the size limit never disturbs the next reply', async () => {
     // Past the client-side check on purpose: this is about the server's answer to a noreply set.
-    const client = new Client(server.spec, { maxValueSize: 8 * 1024 * 1024 });
+    const client = new Client(server.spec, { protocol: 'text', maxValueSize: 8 * 1024 * 1024 });
     const errors: MemcacheError[] = [];
     client.noreplyErrors$.subscribe((e) => errors.push(e));
     await client.set('kept', 'old', reply);

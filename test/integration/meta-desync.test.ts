@@ -70,7 +70,7 @@ describe('meta desync (FAKE server)', () => {
   it.each(CASES)('$name: that reply and every later one in flight fail, none is misdelivered', async ({ bad, rewrite }) => {
     fake = await startMetaFakeServer([{ batch: 5, rewrite }]);
     for (const i of [0, 1, 3]) fake.items.set(`k${i}`, { data: `v${i}`, flags: '16' });
-    client = new Client(fake.spec, { timeout: 5000 });
+    client = new Client(fake.spec, { protocol: 'text', timeout: 5000 });
     const c = client;
     const commands: Array<Promise<unknown>> = [c.metaGet('k0'), c.metaGet('k1'), c.metaSet('k2', 'new'), c.metaDelete('k3'), c.metaGet('k4')].map(
       (command) => command.then((r) => r, (e: unknown) => e),
@@ -96,7 +96,7 @@ describe('meta desync (FAKE server)', () => {
   it('text commands and an mn in flight beside a desynced meta reply fail with it', async () => {
     fake = await startMetaFakeServer([{ batch: 3, rewrite: (rs) => honest(rs).map((r, i) => (i === 0 ? reOpaque(r, opaqueOf(rs[0]), 'zz') : r)).join('') }]);
     fake.items.set('k', { data: 'v', flags: '16' });
-    client = new Client(fake.spec, { timeout: 5000 });
+    client = new Client(fake.spec, { protocol: 'text', timeout: 5000 });
     const c = client;
     const outcomes = await Promise.all([c.metaGet('k'), c.get('k'), c.metaNoop()].map((p: PromiseLike<unknown>) => p.then((r) => r, (e: unknown) => e)));
     for (const outcome of outcomes) expect(outcome).toBeInstanceOf(MemcacheUnknownError);

@@ -19,7 +19,7 @@ const settle = (p: PromiseLike<unknown>): Promise<unknown> => Promise.resolve(p)
 describe('meta commands on a server without them (FAKE pre-1.6 server)', () => {
   it('metaGet, metaDelete, metaArithmetic fail with MemcacheUnknownCommandError; the connection keeps serving', async () => {
     fake = await startScriptedServer();
-    client = new Client(fake.spec, { timeout: 5000, noreplySentinel: false });
+    client = new Client(fake.spec, { protocol: 'text', timeout: 5000, noreplySentinel: false });
     const c = client;
     await c.set('k', 'v', { noreply: false });
     const outcomes = await Promise.all([settle(c.metaGet('k')), settle(c.get('k')), settle(c.metaDelete('k')), settle(c.metaArithmetic('n')), settle(c.get('k'))]);
@@ -29,7 +29,7 @@ describe('meta commands on a server without them (FAKE pre-1.6 server)', () => {
 
   it('an ms whose data block the server runs as a command: the ms fails and so does everything in flight, never with the answer of that stray command', async () => {
     fake = await startScriptedServer();
-    client = new Client(fake.spec, { timeout: 5000, noreplySentinel: false });
+    client = new Client(fake.spec, { protocol: 'text', timeout: 5000, noreplySentinel: false });
     const c = client;
     await c.set('a', 'x', { noreply: false });
     // The server answers `ms …` with ERROR, then runs `delete a` and answers DELETED: that DELETED must

@@ -24,7 +24,7 @@ describe('diagnostics_channel tracing', () => {
     };
     const channel = tracingChannel<CommandTrace, CommandTrace>('rxmemcache:command');
     channel.subscribe(handlers);
-    const client = new Client(server.spec);
+    const client = new Client(server.spec, { protocol: 'text' });
     try {
       await client.set('traced', 'value', { noreply: false });
       await client.getMany(['traced', 'other', 'third']);
@@ -48,7 +48,7 @@ describe('diagnostics_channel tracing', () => {
 
 describe('events$ and metrics$', () => {
   it('report command outcomes, connection changes and counters', async () => {
-    const client = new Client(server.spec, { timeout: 1000 });
+    const client = new Client(server.spec, { protocol: 'text', timeout: 1000 });
     const events: ClientEvent[] = [];
     client.events$.subscribe((e) => events.push(e));
     const snapshots = lastValueFrom(client.metrics$.pipe(take(6), toArray()));
@@ -68,7 +68,7 @@ describe('events$ and metrics$', () => {
 
   it('count reconnects and timeouts', async () => {
     const port = await freePort();
-    const client = new Client(`127.0.0.1:${port}`, { backoff: { initial: 1, max: 1 } });
+    const client = new Client(`127.0.0.1:${port}`, { protocol: 'text', backoff: { initial: 1, max: 1 } });
     const snapshots = lastValueFrom(client.metrics$.pipe(take(7), toArray()));
     for (let i = 0; i < 2; i++) {
       await client.get('k').catch(() => undefined);

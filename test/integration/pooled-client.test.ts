@@ -27,10 +27,10 @@ async function watchPool<T>(pool: PooledClient, work: () => Promise<T>): Promise
 
 describe('PooledClient on a real memcached', () => {
   it(`${COUNT} concurrent sets, then ${COUNT} concurrent gets over a pool of 4 all settle with their own values`, async () => {
-    const observer = new Client(suite.memcached.spec);
+    const observer = new Client(suite.memcached.spec, { protocol: 'text' });
     const connectionsNow = async (): Promise<number> => Number(only(await observer.stats())['curr_connections']);
     const before = await connectionsNow();
-    const pool = new PooledClient(suite.memcached.spec, { maxPoolSize: 4, maxPipeline: MAX_PIPELINE, timeout: 10_000 });
+    const pool = new PooledClient(suite.memcached.spec, { protocol: 'text', maxPoolSize: 4, maxPipeline: MAX_PIPELINE, timeout: 10_000 });
     client = pool;
     const keys = Array.from({ length: COUNT }, (_, i) => `pool:${i}`);
     const sets = await watchPool(pool, () => Promise.all(keys.map((key) => pool.set(key, valueOf(key), { noreply: false }))));
@@ -47,7 +47,7 @@ describe('PooledClient on a real memcached', () => {
   });
 
   it('a reset of one pooled connection fails at most what was written to it; every other command gets its own value', async () => {
-    const pool = new PooledClient(suite.proxy.spec, { maxPoolSize: 4, maxPipeline: MAX_PIPELINE, timeout: 10_000 });
+    const pool = new PooledClient(suite.proxy.spec, { protocol: 'text', maxPoolSize: 4, maxPipeline: MAX_PIPELINE, timeout: 10_000 });
     client = pool;
     const keys = Array.from({ length: COUNT }, (_, i) => `reset:${i}`);
     await Promise.all(keys.map((key) => pool.set(key, valueOf(key), { noreply: false })));

@@ -32,7 +32,7 @@ describe('RetryingClient over a restart', () => {
     clients = [];
     const victim = await startMemcached();
     try {
-      const inner = kept(new Client(victim.spec, { timeout: 1000, backoff: { initial: 20, max: 100 } }));
+      const inner = kept(new Client(victim.spec, { protocol: 'text', timeout: 1000, backoff: { initial: 20, max: 100 } }));
       const failures: string[] = [];
       // 200 tries 50 ms apart: 10 s to restart, far more than it takes.
       const client = kept(new RetryingClient(inner, { attempts: 200, retryDelay: (_n, e) => (failures.push((e as Error).name), 50) }));
@@ -62,11 +62,11 @@ describe('RetryingClient and a reply lost after the server ran the write', () =>
   /** A client through the proxy (connected), and one straight to the server holding `counter` 0 and `text` 'a'. */
   async function setup(options: RetryingClientOptions = {}): Promise<{ client: RetryingClient; direct: Client }> {
     clients = [];
-    const direct = kept(new Client(suite.memcached.spec));
+    const direct = kept(new Client(suite.memcached.spec, { protocol: 'text' }));
     await direct.set('counter', '0', reply);
     await direct.set('text', 'a', reply);
     // Each cut connection counts against the reconnect backoff (at most 20 ms here): tries wait longer.
-    const inner = new Client(suite.proxy.spec, { timeout: 2000, backoff: { initial: 20, max: 20 } });
+    const inner = new Client(suite.proxy.spec, { protocol: 'text', timeout: 2000, backoff: { initial: 20, max: 20 } });
     const client = kept(new RetryingClient(inner, { attempts: 3, retryDelay: 50, ...options }));
     await client.version(); // connected before the fault
     return { client, direct };

@@ -88,7 +88,7 @@ describe('lifecycle', () => {
     await mock.get('k');
     await mock.get('k');
     await mock.close();
-    expect(states).toEqual(['down', 'up', 'down']);
+    expect(states).toEqual(['idle', 'up', 'down']);
   });
 
   it('a reply the client cannot read, or a raw quit, drops the connection as it would a socket; the next command opens another', async () => {
@@ -101,7 +101,7 @@ describe('lifecycle', () => {
     expect(await mock.get('k')).toBeUndefined();
     await expect(mock.rawCommand('quit')).rejects.toThrow(/closed the connection/);
     expect(await mock.get('k')).toBeUndefined();
-    expect(states).toEqual(['down', 'up', 'down MemcacheUnknownError', 'up', 'down MemcacheUnexpectedCloseError', 'up']);
+    expect(states).toEqual(['idle', 'up', 'down MemcacheUnknownError', 'up', 'down MemcacheUnexpectedCloseError', 'up']);
   });
 
   it('events$ reports each command', async () => {

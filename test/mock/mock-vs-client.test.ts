@@ -32,7 +32,7 @@ const totals = { programs: 0, calls: 0 };
 beforeAll(async () => {
   // No LRU threads: with them, incr/decr on an item the maintainer holds answers differently (differential-rig.ts).
   server = await startMemcached({ maxItemSize: '1m', extraArgs: ['-o', 'no_lru_crawler,no_lru_maintainer'] });
-  real = new Client(server.spec, { keyPrefix: KEY_PREFIX, timeout: 5000 });
+  real = new Client(server.spec, { protocol: 'text', keyPrefix: KEY_PREFIX, timeout: 5000 });
 });
 afterAll(async () => {
   await real.close();

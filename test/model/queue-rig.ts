@@ -58,7 +58,7 @@ export class QueueRig {
     const auth = setup.auth ? { auth: { username: 'model', password: 'secret' } } : {};
     const { maxPipeline, maxQueue, maxQueueBytes } = setup;
     const options = { timeout: TIMEOUT, connectTimeout: TIMEOUT, maxPipeline, maxQueue, maxQueueBytes, scheduler: this.loop.scheduler, ...auth };
-    this.client = new Client(SERVER, { ...options, connect: () => this.fake.transport });
+    this.client = new Client(SERVER, { protocol: 'text', ...options, connect: () => this.fake.transport });
     this.client.events$.subscribe((event) => {
       if (event.type === 'command') this.commandEvents++;
     });

@@ -1,0 +1,98 @@
+import type { TeardownLogic } from 'rxjs';
+import type { ConnectionHealth } from '../connection/health.js';
+
+/** Asks the server once; `done` gets true (meta), false (text) or undefined (could not tell). Returns a stop. */
+export type Probe = (done: (meta: boolean | undefined) => void) => () => void;
+
+type Held = { start: (() => TeardownLogic) | undefined; teardown: TeardownLogic };
+
+/**
+ * `protocol: 'auto'`: which protocol one server speaks, found by a probe and believed for one connection's
+ * lifetime (a server restarted behind the client may be another version, so a new connection asks again).
+ *
+ * Commands wait while the probe runs, then all go in the order they came. Holding them, rather than
+ * sending them as text meanwhile, keeps a result from depending on timing: a noreply `add` of an existing
+ * key is `false` on a meta server from the first command on. The wait overlaps the client's own connect,
+ * since the probe starts with the first command. A probe that cannot tell (the server unreachable, silent)
+ * releases what it held as text, and the next connection that comes up asks again; so an outage does not
+ * make every command open a probe connection of its own.
+ */
+export class ProtocolFinder {
+  private state: 'unknown' | 'probing' | 'text' | 'meta' = 'unknown';
+  private held: Held[] = [];
+  private stopProbe: (() => void) | undefined;
+  /** A connection was lost since the protocol was found: the next one to come up asks again. */
+  private stale = false;
+  private closed = false;
+
+  constructor(
+    private readonly probe: Probe,
+    private readonly found: (protocol: 'text' | 'meta') => void,
+  ) {}
+
+  /** The protocol to send in now, or undefined while it is being found. */
+  get protocol(): 'text' | 'meta' | undefined {
+    return this.state === 'text' || this.state === 'meta' ? this.state : undefined;
+  }
+
+  /** Starts `start` once the protocol is known (at once if it is); the teardown cancels it either way. */
+  hold(start: () => TeardownLogic): TeardownLogic {
+    if (this.protocol !== undefined) return start();
+    const held: Held = { start, teardown: undefined };
+    this.held.push(held);
+    this.ask();
+    return () => {
+      if (held.start !== undefined) {
+        held.start = undefined;
+        this.held = this.held.filter((h) => h !== held);
+      } else run(held.teardown);
+    };
+  }
+
+  /** Follows the connection: a loss makes the protocol stale; the next connection up asks again. */
+  health(health: ConnectionHealth): void {
+    if (this.closed) return;
+    if (health.state === 'down' || health.state === 'idle') this.stale = true;
+    else if (health.state === 'up' && this.stale && (this.state === 'text' || this.state === 'meta')) {
+      this.stale = false;
+      this.state = 'unknown';
+    }
+  }
+
+  /** Stops the probe and lets what waits go, as text (a closing client still sends what it accepted). */
+  close(): void {
+    this.closed = true;
+    if (this.state !== 'meta') this.state = 'text';
+    this.stopProbe?.();
+    this.stopProbe = undefined;
+    this.release();
+  }
+
+  private ask(): void {
+    if (this.state !== 'unknown') return;
+    this.state = 'probing';
+    this.stale = false;
+    this.stopProbe = this.probe((meta) => {
+      this.stopProbe = undefined;
+      this.state = meta === true ? 'meta' : 'text';
+      if (meta === undefined) this.stale = true;
+      else this.found(this.state);
+      this.release();
+    });
+  }
+
+  private release(): void {
+    const held = this.held;
+    this.held = [];
+    for (const h of held) {
+      const start = h.start;
+      h.start = undefined;
+      if (start !== undefined) h.teardown = start();
+    }
+  }
+}
+
+function run(teardown: TeardownLogic): void {
+  if (typeof teardown === 'function') teardown();
+  else teardown?.unsubscribe();
+}
