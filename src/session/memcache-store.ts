@@ -132,7 +132,8 @@ export class MemcacheStore<V> extends expressSession.Store {
   }
 
   private key(sid: string): string {
-    if (typeof sid !== 'string') throw new MemcacheIllegalInputError(`a session id must be a string, got ${typeof sid}`);
+    // With a prefix, '' would still make a valid key: one item shared by every caller with a bogus id.
+    if (typeof sid !== 'string' || sid === '') throw new MemcacheIllegalInputError(`a session id must be a non-empty string, got ${JSON.stringify(sid)}`);
     return this.prefix + sid;
   }
 
