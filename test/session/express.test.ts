@@ -112,6 +112,10 @@ describe('a memcached that is down', () => {
       await doomed.stop(); // SIGTERM by pid, and waits for the exit
       expect(await browser.request('GET', '/me')).toEqual({ status: 500, body: 'MemcacheConnectionError' });
       expect(await new Browser(browser.url).request('POST', '/login?user=bob')).toEqual({ status: 500, body: 'MemcacheConnectionError' });
+      // What the README warns of: express-session saves after the answer, and sends it even when the save fails.
+      const late = new Browser(browser.url);
+      expect(await late.request('POST', '/remember?user=cy')).toEqual({ status: 200, body: 'remembered' });
+      expect(late.cookie).toBeDefined();
     } finally {
       await doomedClient.close();
       await doomed.stop();

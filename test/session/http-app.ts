@@ -17,7 +17,7 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** Routes: POST /login?user=, GET /me, POST /extend?maxAge= (a new cookie length, else unchanged), POST /logout. */
+/** Routes: POST /login?user=, POST /remember?user= (no explicit save), GET /me, POST /extend?maxAge= (a new cookie length, else unchanged), POST /logout. */
 export async function startApp<V>(store: MemcacheStore<V>, maxAge?: number): Promise<RunningApp> {
   const app = express();
   app.use(session({ store, secret: 'test secret, 32 characters long!', resave: false, saveUninitialized: false, cookie: maxAge === undefined ? {} : { maxAge } }));
@@ -31,6 +31,11 @@ export async function startApp<V>(store: MemcacheStore<V>, maxAge?: number): Pro
   });
   app.get('/me', (req, res) => {
     res.send(req.session.user ?? 'nobody');
+  });
+  // Left to express-session to save after the answer is sent.
+  app.post('/remember', (req, res) => {
+    req.session.user = String(req.query.user);
+    res.send('remembered');
   });
   app.post('/extend', (req, res) => {
     req.session.cookie.maxAge = Number(req.query.maxAge);
