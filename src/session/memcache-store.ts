@@ -1,4 +1,5 @@
-import expressSession, { type SessionData } from 'express-session';
+// A named import: Node finds it in express-session's CommonJS exports, and the types need no esModuleInterop.
+import { Store, type SessionData } from 'express-session';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { MemcacheClient } from '../client/memcache-client.js';
 import { MemcacheIllegalInputError, MemcacheServerError } from '../errors.js';
@@ -46,7 +47,7 @@ const DEFAULT_TTL_S = 86_400;
  * app.use(session({ store: new MemcacheStore({ client }), secret, resave: false, saveUninitialized: false }));
  * ```
  */
-export class MemcacheStore<V> extends expressSession.Store {
+export class MemcacheStore<V> extends Store {
   /** The client sessions are kept in (borrowed, never closed by the store). */
   readonly client: MemcacheClient<V>;
   /** What each session id is prefixed with. */
