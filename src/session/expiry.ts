@@ -11,6 +11,11 @@ const RELATIVE_LIMIT_S = 2_592_000;
  * session cookie). `expires` is read first: it is absolute, an express-session cookie derives `maxAge`
  * from it anyway, and @fastify/session keeps `maxAge` as the configured length while `expires` moves.
  * After a JSON round trip `expires` is an ISO string.
+ *
+ * @example
+ * ```ts
+ * cookieLifetime({ expires: new Date(now + 1500), maxAge: 1500 }, now); // 1500
+ * ```
  */
 export function cookieLifetime(cookie: unknown, nowMs: number): number | undefined {
   if (typeof cookie !== 'object' || cookie === null) return undefined;
@@ -25,6 +30,12 @@ export function cookieLifetime(cookie: unknown, nowMs: number): number | undefin
  * sets no end), or `null` when it has already ended. Milliseconds round up to whole seconds, so a
  * session never ends early; past 30 days the end is sent as a Unix time, capped at memcached's last
  * (2038-01-19), which it would otherwise store as already expired.
+ *
+ * @example
+ * ```ts
+ * sessionExptime(1500, now, 86400); // 2
+ * sessionExptime(undefined, now, 86400); // 86400
+ * ```
  */
 export function sessionExptime(lifetimeMs: number | undefined, nowMs: number, ttlSeconds: number): number | null {
   if (lifetimeMs === undefined && ttlSeconds === 0) return 0; // 0 = never expires

@@ -110,8 +110,10 @@ describe('a memcached that is down', () => {
       const browser = await browse(new MemcacheStore({ client: doomedClient }), 60_000);
       await browser.request('POST', '/login?user=ada');
       await doomed.stop(); // SIGTERM by pid, and waits for the exit
-      expect(await browser.request('GET', '/me')).toEqual({ status: 500, body: 'MemcacheConnectionError' });
-      expect(await new Browser(browser.url).request('POST', '/login?user=bob')).toEqual({ status: 500, body: 'MemcacheConnectionError' });
+      // Refused, or (had the dead socket not been noticed yet) closed under the command: either is typed.
+      const failed = { status: 500, body: expect.stringMatching(/^Memcache(Connection|UnexpectedClose)Error$/) };
+      expect(await browser.request('GET', '/me')).toEqual(failed);
+      expect(await new Browser(browser.url).request('POST', '/login?user=bob')).toEqual(failed);
       // What the README warns of: express-session saves after the answer, and sends it even when the save fails.
       const late = new Browser(browser.url);
       expect(await late.request('POST', '/remember?user=cy')).toEqual({ status: 200, body: 'remembered' });

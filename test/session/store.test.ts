@@ -2,6 +2,7 @@ import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { MemcacheClosedError, MemcacheIllegalInputError, MemcacheSerdeError, MockMemcacheClient, type Serde } from '../../src/index.js';
 import { MemcacheStore, type SessionSerializer } from '../../src/session/index.js';
+import { only } from '../support/only.js';
 import { destroySession, getSession, sessionData, setSession, touchSession } from './callbacks.js';
 
 // Unit tests over MockMemcacheClient (the emulated memcached 1.6.18) and a virtual clock: what the store
@@ -170,9 +171,3 @@ describe('MemcacheStore over a client that does not store strings', () => {
     expect((await getSession(store, 'abc')).value).toMatchObject({ user: 'ada' });
   });
 });
-
-function only<T>(results: ReadonlyMap<string, T>): T {
-  const [value] = results.values();
-  if (value === undefined || results.size !== 1) throw new Error(`expected one server's answer, got ${results.size}`);
-  return value;
-}
