@@ -66,3 +66,87 @@ describe("protocol: 'auto' probe", () => {
     expect(clientWrites(written)).toEqual(['get k\r\n']);
   });
 });
+
+/** A memcached 1.6.18 to the probe and to the client: text and meta gets miss, noreply sets are silent. */
+function memcached(line: string): string {
+  if (line === 'mn') return 'MN\r\n';
+  if (line === 'version') return 'VERSION 1.6.18\r\n';
+  if (line.startsWith('get ')) return 'END\r\n';
+  if (line.startsWith('mg ')) return metaMiss(line);
+  return '';
+}
+
+function autoClient(respondAfter: number) {
+  const scheduler = createTestScheduler();
+  const fake = createFakeTransport({
+    scheduler,
+    respondAfter,
+    respond: (data) =>
+      data
+        .split('\r\n')
+        .filter((l) => l !== '')
+        .map(memcached)
+        .join(''),
+  });
+  const client = new Client(SERVER, { scheduler, protocol: 'auto', timeout: 1000, connect: () => fake.transport });
+  /** The keys of the gets the client's own connections sent, in order, with the protocol each went in. */
+  const gets = (): string[] =>
+    fake.writes
+      .filter((w) => !w.data.includes('version\r\n'))
+      .flatMap((w) => w.data.split('\r\n'))
+      .filter((l) => l.startsWith('get ') || l.startsWith('mg '))
+      .map((l) => `${l.startsWith('mg') ? 'meta' : 'text'} ${l.split(' ')[1] ?? ''}`);
+  const probes = (): number => fake.writes.filter((w) => w.data.includes('version\r\n')).length;
+  return { scheduler, client, gets, probes };
+}
+
+describe("protocol: 'auto' while the probe runs", () => {
+  it('commands wait for its answer, then go in the order they came, as meta', () => {
+    const { scheduler, client, gets } = autoClient(5);
+    scheduler.run(({ expectObservable }) => {
+      expectObservable(client.get('a')).toBe('----------(u|)', { u: undefined }); // probe answered at 5, get at 10
+      scheduler.schedule(() => void client.get('b').subscribe(), 2);
+      scheduler.schedule(() => void client.get('c').subscribe(), 3);
+    });
+    expect(gets()).toEqual(['meta a', 'meta b', 'meta c']);
+    void client.close();
+  });
+
+  it('a command unsubscribed while it waits is never sent', () => {
+    const { scheduler, client, gets } = autoClient(5);
+    scheduler.run(() => {
+      const gone = client.get('gone').subscribe();
+      client.get('kept').subscribe();
+      scheduler.schedule(() => gone.unsubscribe(), 1);
+    });
+    expect(gets()).toEqual(['meta kept']);
+    void client.close();
+  });
+
+  it('close() while it runs: what waited still goes out, as text, and is answered', async () => {
+    const { scheduler, client, gets } = autoClient(5);
+    let result: unknown = 'pending';
+    scheduler.run(() => {
+      client.get('a').subscribe((v) => (result = v));
+      scheduler.schedule(() => void client.close(), 1);
+    });
+    expect(gets()).toEqual(['text a']);
+    expect(result).toBeUndefined();
+    await client.close();
+  });
+
+  it('health$ says which protocol was found; once the connection is gone, the next command asks again', () => {
+    const { scheduler, client, gets, probes } = autoClient(1);
+    const ups: string[] = [];
+    client.health$.subscribe((h) => h.state === 'up' && ups.push(h.protocol ?? 'unknown'));
+    scheduler.run(() => {
+      client.get('a').subscribe();
+      scheduler.schedule(() => void client.quit().subscribe(), 10);
+      scheduler.schedule(() => void client.get('b').subscribe(), 20);
+    });
+    expect(probes()).toBe(2);
+    expect(gets()).toEqual(['meta a', 'meta b']);
+    expect(ups.at(-1)).toBe('meta');
+    void client.close();
+  });
+});

@@ -7,22 +7,21 @@ export type Probe = (done: (meta: boolean | undefined) => void) => () => void;
 type Held = { start: (() => TeardownLogic) | undefined; teardown: TeardownLogic };
 
 /**
- * `protocol: 'auto'`: which protocol one server speaks, found by a probe and believed for one connection's
- * lifetime (a server restarted behind the client may be another version, so a new connection asks again).
+ * `protocol: 'auto'`: which protocol one server speaks, found by a probe and believed while the client's
+ * connection lives (a server restarted behind the client may be another version, so once the connection
+ * is gone, the next command asks again).
  *
  * Commands wait while the probe runs, then all go in the order they came. Holding them, rather than
  * sending them as text meanwhile, keeps a result from depending on timing: a noreply `add` of an existing
  * key is `false` on a meta server from the first command on. The wait overlaps the client's own connect,
  * since the probe starts with the first command. A probe that cannot tell (the server unreachable, silent)
- * releases what it held as text, and the next connection that comes up asks again; so an outage does not
- * make every command open a probe connection of its own.
+ * releases what it held as text, and text it stays until the connection is lost again; so an outage costs
+ * one probe per lost connection (the connection's backoff spaces those out), not one per command.
  */
 export class ProtocolFinder {
   private state: 'unknown' | 'probing' | 'text' | 'meta' = 'unknown';
   private held: Held[] = [];
   private stopProbe: (() => void) | undefined;
-  /** A connection was lost since the protocol was found: the next one to come up asks again. */
-  private stale = false;
   private closed = false;
 
   constructor(
@@ -49,14 +48,14 @@ export class ProtocolFinder {
     };
   }
 
-  /** Follows the connection: a loss makes the protocol stale; the next connection up asks again. */
+  /** Follows the connection: once it is gone, the next command asks again before it goes. */
   health(health: ConnectionHealth): void {
-    if (this.closed) return;
-    if (health.state === 'down' || health.state === 'idle') this.stale = true;
-    else if (health.state === 'up' && this.stale && (this.state === 'text' || this.state === 'meta')) {
-      this.stale = false;
-      this.state = 'unknown';
-    }
+    if (health.state === 'down' || health.state === 'idle') this.forget();
+  }
+
+  /** The connection is gone (or being retired): the next command asks again. */
+  forget(): void {
+    if (!this.closed && (this.state === 'text' || this.state === 'meta')) this.state = 'unknown';
   }
 
   /** Stops the probe and lets what waits go, as text (a closing client still sends what it accepted). */
@@ -71,12 +70,10 @@ export class ProtocolFinder {
   private ask(): void {
     if (this.state !== 'unknown') return;
     this.state = 'probing';
-    this.stale = false;
     this.stopProbe = this.probe((meta) => {
       this.stopProbe = undefined;
       this.state = meta === true ? 'meta' : 'text';
-      if (meta === undefined) this.stale = true;
-      else this.found(this.state);
+      if (meta !== undefined) this.found(this.state);
       this.release();
     });
   }

@@ -128,6 +128,7 @@ export class ServerExecutor implements Executor {
   quit(): Promise<void> {
     const current = this.lane;
     this.lane = undefined;
+    this.finder?.forget();
     return current?.close() ?? Promise.resolve();
   }
 

@@ -88,7 +88,7 @@ describe.each([
 
 describe('a maxValueSize above the server -I', () => {
   it('an over-size set deletes the old value; with noreply the server sends nothing, so noreplyErrors$ stays empty', async () => {
-    const client = new Client(serverFor('1m').spec, { maxValueSize: 2 * MiB });
+    const client = new Client(serverFor('1m').spec, { protocol: 'text', maxValueSize: 2 * MiB });
     const noreplyErrors: MemcacheError[] = [];
     const watching = client.noreplyErrors$.subscribe((e) => noreplyErrors.push(e));
     try {
