@@ -4,6 +4,7 @@ import type { ConnectionHealth } from '../connection/health.js';
 import { wireSize } from '../protocol/encode.js';
 import type { Request } from '../protocol/request.js';
 import type { Load } from './executor.js';
+import { errorFields, operationFields, serverFields, type ServerFields } from './trace-fields.js';
 
 /**
  * One server's diagnostics: the `rxmemcache:command` tracing channel, `events$` and `metrics$`. Nothing
@@ -13,12 +14,14 @@ export class Tracer {
   private readonly eventSubject = new Subject<ClientEvent>();
   /** Every command outcome and connection change on this server. */
   readonly events$: Observable<ClientEvent>;
+  private readonly serverFields: ServerFields;
 
   constructor(
     private readonly server: string,
     private readonly scheduler: SchedulerLike,
   ) {
     this.events$ = this.eventSubject.asObservable();
+    this.serverFields = serverFields(server);
   }
 
   /** Counters since subscription, with the load gauges read from `load` after every event. */
@@ -39,7 +42,16 @@ export class Tracer {
     const tracing = commandChannel.hasSubscribers;
     if (!tracing && !this.eventSubject.observed) return undefined;
     const startedAt = this.scheduler.now();
-    const trace: CommandTrace = { command: name, server: this.server, keys: request.keys ?? 1, bytesOut: wireSize(request.parts), startedAt };
+    const trace: CommandTrace = {
+      command: name,
+      server: this.server,
+      keys: request.keys ?? 1,
+      bytesOut: wireSize(request.parts),
+      startedAt,
+      'db.system.name': 'memcached',
+      ...operationFields(request),
+      ...this.serverFields,
+    };
     if (tracing) {
       commandChannel.start.publish(trace);
       commandChannel.end.publish(trace);
@@ -47,11 +59,12 @@ export class Tracer {
     return (error) => {
       trace.durationMs = this.scheduler.now() - startedAt;
       if (tracing) {
-        commandChannel.asyncStart.publish(trace);
         if (error !== undefined) {
           trace.error = error;
-          commandChannel.error.publish(trace);
+          Object.assign(trace, errorFields(error));
         }
+        commandChannel.asyncStart.publish(trace);
+        if (error !== undefined) commandChannel.error.publish(trace);
         commandChannel.asyncEnd.publish(trace);
       }
       if (this.eventSubject.observed) {
