@@ -26,7 +26,7 @@ export type { Call, Split } from './executor/call.js';
 export type { CommandInfo, CommandScope } from './commands/spec.js';
 export type { Sink } from './client/command.js';
 export { Command } from './client/command.js';
-export { commandChannel, type CommandTrace, type ClientEvent, type ClientMetrics } from './client/telemetry.js';
+export { commandChannel, traceCommands, type CommandTrace, type CommandTraceHandlers, type ClientEvent, type ClientMetrics } from './client/telemetry.js';
 export type { ClientOptions, OptionsFor, SerdeFor } from './client/options.js';
 export { parseServerSpec, DEFAULT_PORT, type ServerSpec } from './client/server-spec.js';
 export type { ConnectionHealth } from './connection/health.js';
