@@ -35,6 +35,12 @@ export interface CommandTrace {
   readonly 'server.port'?: number;
   /** Operations in a batch (≥ 2); absent for a single operation. */
   readonly 'db.operation.batch.size'?: number;
+  /**
+   * The command lines as sent (keys included, data blocks never), joined with `; ` and cut at
+   * `maxLength` (default 256) characters: what `rxmemcache/otel` records as `db.query.text` when asked.
+   * Built only when called.
+   */
+  readonly queryText: (maxLength?: number) => string;
   /** Set when it settled. */
   durationMs?: number;
   /** Set when it failed. */

@@ -1,4 +1,4 @@
-import type { Request } from '../protocol/request.js';
+import type { Request, WirePart } from '../protocol/request.js';
 
 /**
  * How a command becomes OpenTelemetry's database semantic-convention fields (`CommandTrace`). Kept apart
@@ -76,4 +76,24 @@ export function errorFields(error: unknown): ErrorFields {
   const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
   const status = code === undefined ? undefined : STATUS_BY_CODE[code];
   return status === undefined ? { 'error.type': error.name } : { 'error.type': error.name, 'db.response.status_code': status };
+}
+
+/**
+ * The command lines as sent, for `db.query.text`: keys and numbers, never a data block (values are the
+ * parameters the conventions say to leave out). Lines are joined with `; ` (the conventions' batch
+ * separator) and cut at `maxLength` characters, so a 10,000-key batch costs no more than that.
+ */
+export function queryText(parts: readonly WirePart[], maxLength: number): string {
+  let text = '';
+  for (const part of parts) {
+    if (typeof part !== 'string') continue;
+    for (const line of part.split('\r\n')) {
+      if (line === '') continue;
+      // Lines are latin1 wire strings: keys given as UTF-8 read back as written.
+      const shown = Buffer.from(line, 'latin1').toString('utf8');
+      text = text === '' ? shown : `${text}; ${shown}`;
+      if (text.length > maxLength) return `${text.slice(0, maxLength)}…`;
+    }
+  }
+  return text;
 }

@@ -4,7 +4,7 @@ import type { ConnectionHealth } from '../connection/health.js';
 import { wireSize } from '../protocol/encode.js';
 import type { Request } from '../protocol/request.js';
 import type { Load } from './executor.js';
-import { errorFields, operationFields, serverFields, type ServerFields } from './trace-fields.js';
+import { errorFields, operationFields, queryText, serverFields, type ServerFields } from './trace-fields.js';
 
 /**
  * One server's diagnostics: the `rxmemcache:command` tracing channel, `events$` and `metrics$`. Nothing
@@ -51,6 +51,7 @@ export class Tracer {
       'db.system.name': 'memcached',
       ...operationFields(request),
       ...this.serverFields,
+      queryText: (maxLength = 256) => queryText(request.parts, maxLength),
     };
     if (tracing) {
       commandChannel.start.publish(trace);
