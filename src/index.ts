@@ -63,6 +63,7 @@ export type { PythonValue, PythonSerdeOptions } from './serde/python.js';
 export type { JsonValue } from './serde/json.js';
 export type { Compressor, CompressedSerdeOptions } from './serde/compressed.js';
 export { HashClient } from './cluster/hash-client.js';
+export { ElastiCacheDiscovery, type ElastiCacheDiscoveryOptions, type DiscoveryFailure } from './discovery/index.js';
 export type { HashClientOptions, RoutedKey, ClusterRing } from './cluster/hash-client.js';
 export type { WeightedServer } from './cluster/membership.js';
 export type { MembershipEvent } from './cluster/server-list.js';
