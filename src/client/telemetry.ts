@@ -45,6 +45,11 @@ export interface CommandTrace {
   durationMs?: number;
   /** Set when it failed. */
   error?: unknown;
+  /**
+   * Set when the caller unsubscribed before it settled (a `timeout`, `takeUntil` or `race` of theirs):
+   * `asyncStart` and `asyncEnd` are then published with neither result nor error.
+   */
+  cancelled?: true;
   /** Set when it failed: the error's class name, e.g. `MemcacheTimeoutError` (`_OTHER` if not an Error). */
   'error.type'?: string;
   /** Set when the server answered with an error: `ERROR`, `CLIENT_ERROR` or `SERVER_ERROR`. */

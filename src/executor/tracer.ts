@@ -6,6 +6,9 @@ import type { Request } from '../protocol/request.js';
 import type { Load } from './executor.js';
 import { errorFields, operationFields, queryText, serverFields, type ServerFields } from './trace-fields.js';
 
+/** Reports a traced command's outcome, once; `cancel()` when it was unsubscribed before it settled. */
+export type TraceEnd = ((error: unknown) => void) & { readonly cancel: () => void };
+
 /**
  * One server's diagnostics: the `rxmemcache:command` tracing channel, `events$` and `metrics$`. Nothing
  * is allocated per command while nobody listens.
@@ -37,8 +40,11 @@ export class Tracer {
     });
   }
 
-  /** Starts tracing a command when anyone listens; returns what reports its outcome, or undefined. */
-  start(name: string, request: Request<unknown>): ((error: unknown) => void) | undefined {
+  /**
+   * Starts tracing a command when anyone listens; returns what reports its outcome (once), or
+   * undefined. Its `cancel` reports a command unsubscribed before it settled, and does nothing after.
+   */
+  start(name: string, request: Request<unknown>): TraceEnd | undefined {
     const tracing = commandChannel.hasSubscribers;
     if (!tracing && !this.eventSubject.observed) return undefined;
     const startedAt = this.scheduler.now();
@@ -57,7 +63,10 @@ export class Tracer {
       commandChannel.start.publish(trace);
       commandChannel.end.publish(trace);
     }
-    return (error) => {
+    let ended = false;
+    const settle = (error: unknown): void => {
+      if (ended) return;
+      ended = true;
       trace.durationMs = this.scheduler.now() - startedAt;
       if (tracing) {
         if (error !== undefined) {
@@ -73,6 +82,17 @@ export class Tracer {
         this.eventSubject.next(error === undefined ? base : { ...base, error: codeOf(error) });
       }
     };
+    // Not an outcome of the command: no event, no error; the channel still closes what it opened.
+    const cancel = (): void => {
+      if (ended) return;
+      ended = true;
+      trace.durationMs = this.scheduler.now() - startedAt;
+      trace.cancelled = true;
+      if (!tracing) return;
+      commandChannel.asyncStart.publish(trace);
+      commandChannel.asyncEnd.publish(trace);
+    };
+    return Object.assign(settle, { cancel });
   }
 
   /** Which protocol `protocol: 'auto'` found the server speaks, as an event. */

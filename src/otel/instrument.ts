@@ -37,7 +37,6 @@ export const INSTRUMENTATION_NAME = 'rxmemcache';
 export function instrumentRxMemcache(options: RxMemcacheInstrumentationOptions = {}): () => void {
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(INSTRUMENTATION_NAME);
   const maxLength = options.maxQueryTextLength ?? 256;
-  // A command that is unsubscribed before it settles publishes no end: its span is dropped with it.
   const spans = new WeakMap<CommandTrace, Span>();
   return traceCommands({
     start: (t) => {
@@ -56,6 +55,7 @@ export function instrumentRxMemcache(options: RxMemcacheInstrumentationOptions =
         span.recordException({ ...(name === undefined ? {} : { name }), message, ...(stack === undefined ? {} : { stack }) });
         span.setStatus({ code: SpanStatusCode.ERROR, message: t.error instanceof Error ? t.error.message : String(t.error) });
       }
+      if (t.cancelled === true) span.setAttribute('rxmemcache.cancelled', true);
       span.end();
     },
   });
