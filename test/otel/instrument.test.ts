@@ -1,6 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { firstValueFrom } from 'rxjs';
+import { firstValueFrom, of, race } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Client, HashClient } from '../../src/index.js';
 import { instrumentRxMemcache } from '../../src/otel/index.js';
@@ -163,6 +163,22 @@ describe('instrumentRxMemcache', () => {
       expect(long.startsWith('get key:0 key:1 ')).toBe(true);
       expect(long.length).toBe(65);
       expect(long.endsWith('…')).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('ends the span of a command its caller gave up on, as cancelled and not failed', async () => {
+    const client = new Client(a.spec);
+    try {
+      const spans = await spansOf(async () => {
+        expect(await firstValueFrom(race(client.get('slow'), of('gave up')))).toBe('gave up');
+        await client.get('after');
+      });
+      expect(spans.map((s) => [s.attributes['rxmemcache.cancelled'], s.status.code])).toEqual([
+        [true, SpanStatusCode.UNSET],
+        [undefined, SpanStatusCode.UNSET],
+      ]);
     } finally {
       await client.close();
     }
