@@ -113,7 +113,10 @@ export class ServerExecutor implements Executor {
       fail(error);
     });
     const submitted = ticket;
-    return () => lane.cancel(submitted);
+    return () => {
+      lane.cancel(submitted);
+      done?.cancel();
+    };
   }
 
   broadcast<T>(call: Call<T>, sink: Sink<Map<string, T>>): TeardownLogic {

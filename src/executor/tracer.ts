@@ -4,6 +4,10 @@ import type { ConnectionHealth } from '../connection/health.js';
 import { wireSize } from '../protocol/encode.js';
 import type { Request } from '../protocol/request.js';
 import type { Load } from './executor.js';
+import { errorFields, operationFields, queryText, serverFields, type ServerFields } from './trace-fields.js';
+
+/** Reports a traced command's outcome, once; `cancel()` when it was unsubscribed before it settled. */
+export type TraceEnd = ((error: unknown) => void) & { readonly cancel: () => void };
 
 /**
  * One server's diagnostics: the `rxmemcache:command` tracing channel, `events$` and `metrics$`. Nothing
@@ -13,12 +17,14 @@ export class Tracer {
   private readonly eventSubject = new Subject<ClientEvent>();
   /** Every command outcome and connection change on this server. */
   readonly events$: Observable<ClientEvent>;
+  private readonly serverFields: ServerFields;
 
   constructor(
     private readonly server: string,
     private readonly scheduler: SchedulerLike,
   ) {
     this.events$ = this.eventSubject.asObservable();
+    this.serverFields = serverFields(server);
   }
 
   /** Counters since subscription, with the load gauges read from `load` after every event. */
@@ -34,24 +40,41 @@ export class Tracer {
     });
   }
 
-  /** Starts tracing a command when anyone listens; returns what reports its outcome, or undefined. */
-  start(name: string, request: Request<unknown>): ((error: unknown) => void) | undefined {
+  /**
+   * Starts tracing a command when anyone listens; returns what reports its outcome (once), or
+   * undefined. Its `cancel` reports a command unsubscribed before it settled, and does nothing after.
+   */
+  start(name: string, request: Request<unknown>): TraceEnd | undefined {
     const tracing = commandChannel.hasSubscribers;
     if (!tracing && !this.eventSubject.observed) return undefined;
     const startedAt = this.scheduler.now();
-    const trace: CommandTrace = { command: name, server: this.server, keys: request.keys ?? 1, bytesOut: wireSize(request.parts), startedAt };
+    const trace: CommandTrace = {
+      command: name,
+      server: this.server,
+      keys: request.keys ?? 1,
+      bytesOut: wireSize(request.parts),
+      startedAt,
+      'db.system.name': 'memcached',
+      ...operationFields(request),
+      ...this.serverFields,
+      queryText: (maxLength = 256) => queryText(request.parts, maxLength),
+    };
     if (tracing) {
       commandChannel.start.publish(trace);
       commandChannel.end.publish(trace);
     }
-    return (error) => {
+    let ended = false;
+    const settle = (error: unknown): void => {
+      if (ended) return;
+      ended = true;
       trace.durationMs = this.scheduler.now() - startedAt;
       if (tracing) {
-        commandChannel.asyncStart.publish(trace);
         if (error !== undefined) {
           trace.error = error;
-          commandChannel.error.publish(trace);
+          Object.assign(trace, errorFields(error));
         }
+        commandChannel.asyncStart.publish(trace);
+        if (error !== undefined) commandChannel.error.publish(trace);
         commandChannel.asyncEnd.publish(trace);
       }
       if (this.eventSubject.observed) {
@@ -59,6 +82,17 @@ export class Tracer {
         this.eventSubject.next(error === undefined ? base : { ...base, error: codeOf(error) });
       }
     };
+    // Not an outcome of the command: no event, no error; the channel still closes what it opened.
+    const cancel = (): void => {
+      if (ended) return;
+      ended = true;
+      trace.durationMs = this.scheduler.now() - startedAt;
+      trace.cancelled = true;
+      if (!tracing) return;
+      commandChannel.asyncStart.publish(trace);
+      commandChannel.asyncEnd.publish(trace);
+    };
+    return Object.assign(settle, { cancel });
   }
 
   /** Which protocol `protocol: 'auto'` found the server speaks, as an event. */
