@@ -25,6 +25,13 @@ export interface ClientOptions<V> {
   readonly noDelay?: boolean;
   /** TCP keep-alive: `true`, or the idle time in ms before the first probe. Default false. */
   readonly keepAlive?: boolean | number;
+  /**
+   * Let the process exit while the client is idle (for scripts and CLIs that do not call `close()`):
+   * its sockets do not keep Node's event loop alive, while a command in flight (its deadline timer)
+   * still does. Default false, as for any socket. A `PooledClient` still waits `poolIdleTimeout` to close
+   * idle connections, and a `HashClient` its `deadTimeout` before probing a dead server: `close()` ends both.
+   */
+  readonly allowExitOnIdle?: boolean;
   /** Prepended to every key on the wire; counts toward the 250-byte limit; never part of results. */
   readonly keyPrefix?: Key;
   /** noreply default for set/add/replace/append/prepend/delete/deleteMany/touch/setMany/flushAll. Default true. */
@@ -133,6 +140,7 @@ export interface ResolvedOptions {
   readonly timeout: number;
   readonly noDelay: boolean;
   readonly keepAlive: boolean | number;
+  readonly allowExitOnIdle: boolean;
   readonly prefix: string;
   readonly defaultNoreply: boolean;
   readonly allowUnicodeKeys: boolean;
@@ -158,6 +166,7 @@ export function resolveOptions<V>(options: ClientOptions<V>): ResolvedOptions {
     timeout: duration(options.timeout, 1000, 'timeout'),
     noDelay: options.noDelay ?? true,
     keepAlive: keepAlive(options.keepAlive),
+    allowExitOnIdle: options.allowExitOnIdle === true,
     prefix: wirePrefix(options.keyPrefix, allowUnicodeKeys),
     defaultNoreply: options.defaultNoreply ?? true,
     allowUnicodeKeys,

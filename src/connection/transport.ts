@@ -38,6 +38,8 @@ export interface SocketSettings {
   readonly keepAlive: boolean | number;
   /** Node TLS options, `true` for defaults (verify against the system CAs), or undefined for plain TCP. */
   readonly tls: tls.ConnectionOptions | true | undefined;
+  /** The socket does not keep the process alive (`socket.unref()`). */
+  readonly allowExitOnIdle?: boolean;
 }
 
 /**
@@ -54,6 +56,7 @@ export function socketTransport(endpoint: Endpoint, settings: SocketSettings): T
     new Observable<Buffer>((subscriber) => {
       const secure = settings.tls !== undefined && endpoint.kind === 'tcp';
       const socket = openSocket(endpoint, settings, (chunk) => subscriber.next(chunk));
+      if (settings.allowExitOnIdle === true) socket.unref();
       const onReady = (): void => {
         if (endpoint.kind === 'tcp') {
           socket.setNoDelay(settings.noDelay);
