@@ -49,96 +49,95 @@ export class MetaFlagError {
   constructor(readonly line: string) {}
 }
 
+type Draft = { -readonly [K in keyof MetaRequest]: MetaRequest[K] };
+
+/** What one flag did: fine, a fault noted (its message, or none of its own), or a fault that stops reading. */
+type FlagOutcome = undefined | { readonly noted: string | undefined } | { readonly stop: string };
+
+const BAD_TOKEN = 'CLIENT_ERROR bad token in command line format';
+
 /**
  * Reads the flags of `tokens` from `start` on (the key is `tokens[1]`). A duplicate or unknown flag stops
- * at once; other errors are noted and reading goes on, the last one's message winning (`F` has none, so
+ * at once; other faults are noted and reading goes on, the last one's message winning (`F` has none, so
  * the command's default stands: `defaultError`).
  */
 export function parseMetaFlags(tokens: readonly string[], start: number, clock: MemcachedClock, defaultError: string): MetaRequest | MetaFlagError {
-  let error: string | undefined;
-  let failed = false;
-  const fail = (line?: string): void => {
-    failed = true;
-    if (line !== undefined) error = line;
+  const draft: Draft = {
+    key: tokens[1] ?? '', binary: false, tokens: tokens.slice(start), quiet: false, value: false, noBump: false, locked: false,
+    vivify: undefined, ttl: undefined, recache: 0, invalidate: false, cas: undefined, mode: undefined, clientFlags: 0, delta: 1n, initial: 0n,
   };
   const seen = new Set<number>();
-  const time = (token: string): number | undefined => {
-    const value = parseI32(token.slice(1));
-    if (value === undefined) fail('CLIENT_ERROR bad token in command line format');
-    return value === undefined ? undefined : clock.realtime(value);
-  };
-  let key = tokens[1] ?? '';
-  const request = { key, binary: false, tokens: tokens.slice(start), quiet: false, value: false, noBump: false, locked: false, vivify: undefined as number | undefined, ttl: undefined as number | undefined, recache: 0, invalidate: false, cas: undefined as bigint | undefined, mode: undefined as string | undefined, clientFlags: 0, delta: 1n, initial: 0n };
-  for (const token of request.tokens) {
+  let fault: { line: string | undefined } | undefined;
+  for (const token of draft.tokens) {
     const flag = token.charCodeAt(0);
     if (flag >= 127 || seen.has(flag)) return new MetaFlagError('CLIENT_ERROR duplicate flag');
     seen.add(flag);
-    switch (token[0]) {
-      case 'b': {
-        const decoded = decodeKey(key);
-        if (decoded === undefined) fail('CLIENT_ERROR error decoding key');
-        key = decoded ?? '';
-        request.binary = true;
-        break;
-      }
-      case 'N':
-        request.locked = true;
-        request.vivify = time(token) ?? 0;
-        break;
-      case 'T':
-        request.locked = true;
-        request.ttl = time(token);
-        break;
-      case 'R':
-        request.locked = true;
-        request.recache = time(token) ?? 0;
-        break;
-      case 'l':
-      case 'h':
-        request.locked = true; // the reply reports the state before this read's bump
-        break;
-      case 'O': case 'P': case 'L': case 'k': case 's': case 't': case 'c': case 'f':
-        break;
-      case 'v':
-        request.value = true;
-        break;
-      case 'u':
-        request.noBump = true;
-        break;
-      case 'q':
-        request.quiet = true;
-        break;
-      case 'I':
-        request.invalidate = true;
-        break;
-      case 'F': {
-        const flags = parseU32(token.slice(1));
-        if (flags === undefined) fail();
-        request.clientFlags = flags ?? 0;
-        break;
-      }
-      case 'C': {
-        const cas = parseU64(token.slice(1));
-        if (cas === undefined) fail('CLIENT_ERROR bad token in command line format');
-        request.cas = cas;
-        break;
-      }
-      case 'M':
-        if (token.length !== 2) fail('CLIENT_ERROR incorrect length for M token');
-        else request.mode = token[1];
-        break;
-      case 'J':
-      case 'D': {
-        const number = parseU64(token.slice(1));
-        if (number === undefined) fail(token[0] === 'J' ? 'CLIENT_ERROR invalid numeric initial value' : 'CLIENT_ERROR invalid numeric delta value');
-        else if (token[0] === 'J') request.initial = number;
-        else request.delta = number;
-        break;
-      }
-      default:
-        return new MetaFlagError('CLIENT_ERROR invalid flag');
-    }
+    const outcome = applyFlag(draft, token, clock);
+    if (outcome === undefined) continue;
+    if ('stop' in outcome) return new MetaFlagError(outcome.stop);
+    fault = { line: outcome.noted ?? fault?.line };
   }
-  if (failed) return new MetaFlagError(error ?? defaultError);
-  return { ...request, key };
+  return fault === undefined ? draft : new MetaFlagError(fault.line ?? defaultError);
+}
+
+/** One flag into the draft, as `_meta_flag_preparse`'s switch does it. */
+function applyFlag(draft: Draft, token: string, clock: MemcachedClock): FlagOutcome {
+  switch (token[0]) {
+    case 'b': {
+      const decoded = decodeKey(draft.key);
+      draft.key = decoded ?? '';
+      draft.binary = true;
+      return decoded === undefined ? { noted: 'CLIENT_ERROR error decoding key' } : undefined;
+    }
+    case 'N': case 'T': case 'R':
+      // These (and l, h) need the item's state before the read's LRU bump: memcached's `locked`.
+      draft.locked = true;
+      return timeFlag(draft, token, clock);
+    case 'l': case 'h':
+      draft.locked = true;
+      return undefined;
+    case 'O': case 'P': case 'L': case 'k': case 's': case 't': case 'c': case 'f':
+      return undefined;
+    case 'v': draft.value = true; return undefined;
+    case 'u': draft.noBump = true; return undefined;
+    case 'q': draft.quiet = true; return undefined;
+    case 'I': draft.invalidate = true; return undefined;
+    case 'M':
+      if (token.length !== 2) return { noted: 'CLIENT_ERROR incorrect length for M token' };
+      draft.mode = token[1];
+      return undefined;
+    case 'F': case 'C': case 'J': case 'D':
+      return numberFlag(draft, token);
+    default:
+      return { stop: 'CLIENT_ERROR invalid flag' };
+  }
+}
+
+/** `N`, `T`, `R`: a signed 32-bit number of seconds, made an exptime by memcached's `realtime()`. */
+function timeFlag(draft: Draft, token: string, clock: MemcachedClock): FlagOutcome {
+  const seconds = parseI32(token.slice(1));
+  if (seconds === undefined) return { noted: BAD_TOKEN };
+  const exptime = clock.realtime(seconds);
+  if (token[0] === 'N') draft.vivify = exptime;
+  else if (token[0] === 'T') draft.ttl = exptime;
+  else draft.recache = exptime;
+  return undefined;
+}
+
+/** `F` (u32 client flags), `C` (cas), `J` and `D` (ma's initial value and delta): unsigned numbers. */
+function numberFlag(draft: Draft, token: string): FlagOutcome {
+  if (token[0] === 'F') {
+    const flags = parseU32(token.slice(1));
+    if (flags === undefined) return { noted: undefined };
+    draft.clientFlags = flags;
+    return undefined;
+  }
+  const number = parseU64(token.slice(1));
+  if (number === undefined) {
+    return { noted: token[0] === 'C' ? BAD_TOKEN : token[0] === 'J' ? 'CLIENT_ERROR invalid numeric initial value' : 'CLIENT_ERROR invalid numeric delta value' };
+  }
+  if (token[0] === 'C') draft.cas = number;
+  else if (token[0] === 'J') draft.initial = number;
+  else draft.delta = number;
+  return undefined;
 }
