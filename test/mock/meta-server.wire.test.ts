@@ -61,12 +61,12 @@ const REQUESTS: readonly Request[] = [
   // quiet runs closed by mn: only misses of writes, failures and hits come back.
   b('mg q1 q v O1\r\nmg k q v O2\r\nms q2 1 q O3\r\nx\r\nms q3 1 q MR O4\r\nx\r\nmd q2 q O5\r\nmd q2 q O6\r\nma q4 q O7\r\nma c q O8\r\nmn\r\nmg k q k\r\nmn\r\nmn\r\n'),
   // errors: token counts, bad numbers, duplicate and unknown flags, long keys and opaques.
-  b('mg\r\nmg k Xbad\r\nmg k v v\r\nmg k T\r\nmg k Tabc\r\nmg k Nx\r\nmg k Rx\r\nmg k Fx\r\nmg k Cx\r\nmg k M\r\nmg k MEE\r\nmg k Jx\r\nmg k Dx\r\nmg k Tx Fx\r\nmg k Fx Jx\r\nmg k Jx v v\r\nmg k \x80\r\n'),
+  b('mg\r\nmg k Xbad\r\nmg k v v\r\nmg k T\r\nmg k Tabc\r\nmg k Nx\r\nmg k Rx\r\nmg k Fx\r\nmg k Cx\r\nmg k M\r\nmg k MEE\r\nmg k Jx\r\nmg k Dx\r\nmg k Tx Fx\r\nmg k Fx Jx\r\nmg k Jx v v\r\nmg k E5\r\nmd k E5\r\nmg k \x80\r\n'),
   b(`mg ${LONG_KEY}\r\nmg k a b c d e f g h i j k l m n o p q r\r\nmg k s t c f l h k v O1 u q T0 N0 R0 F0 C0 M0 D1\r\nmg k ${LONG_OPAQUE}\r\nmg nokey ${LONG_OPAQUE}\r\nmg nokey q ${LONG_OPAQUE}\r\n`),
   b(`mg k T77 ${LONG_OPAQUE}\r\nmg k t\r\nmg k ${LONG_OPAQUE} T88\r\nmg k t\r\nmd k ${LONG_OPAQUE}\r\nmg k v\r\nma c ${LONG_OPAQUE} v\r\nma c v\r\n`),
   b(`md\r\nma\r\nmd k Xbad\r\nma k Xbad\r\nmd k q q\r\nma k Dx\r\nmd ${LONG_KEY}\r\nma ${LONG_KEY}\r\nmd k a b c d e f g h i j k l m n o p q r\r\nma k a b c d e f g h i j k l m n o p q r\r\nmx k\r\nmn x y\r\n`),
   // ms errors: before the data length is read the block is read as a command; after, it is swallowed.
-  b(`ms\r\nms k\r\nms ${LONG_KEY} 1\r\nx\r\nms k abc\r\nx\r\nms k -1\r\nms k 1 Xbad\r\nx\r\nms k 1 MZ\r\nx\r\nms k 1 ${LONG_OPAQUE}\r\nx\r\nms k 1 MZ ${LONG_OPAQUE}\r\nx\r\n`),
+  b(`ms\r\nms k\r\nms ${LONG_KEY} 1\r\nx\r\nms k abc\r\nx\r\nms k -1\r\nms k 1 Xbad\r\nx\r\nms k 1 MZ\r\nx\r\nms k 1 ${LONG_OPAQUE}\r\nx\r\nms k 1 MZ ${LONG_OPAQUE}\r\nx\r\nms k 1 E5\r\nx\r\n`),
   b('ms k 3\r\nabcd\r\nms k 1 q\r\nx\r\nms nokey 1 q MR\r\nx\r\nms k 1 Fx\r\nx\r\nms k 1 F4294967296\r\nx\r\nmg k f v\r\nms k 1 a b c d e f g h i j k l m n o p q\r\nx\r\n'),
   Buffer.concat([b('ms big 1\r\nx\r\n'), b(`ms big ${TOO_LARGE} ME\r\n`), Buffer.alloc(TOO_LARGE, 0x78), b('\r\nmg big v\r\n')]),
 ];
