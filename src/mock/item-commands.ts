@@ -42,7 +42,10 @@ export const storage: Handler = (tokens, session) => {
   if (length < 0 || length > INT_MAX - 2) return answer(reply, BAD_FORMAT);
   const block = cursor.block(length);
   if (block === undefined) return 'incomplete';
-  if (block.bad) return answer(reply, 'CLIENT_ERROR bad data chunk');
+  if (block.bad) {
+    store.badChunk();
+    return answer(reply, 'CLIENT_ERROR bad data chunk');
+  }
   const wireKey = key as string;
   return storeAnswer(reply, () =>
     verb === 'cas'

@@ -1,16 +1,29 @@
 import type { MemcachedClock } from './memcached-clock.js';
 import type { StoreStats } from './store-stats.js';
 
-/** One item as the table holds it; the store changes `value`, `exptime` and `cas` in place. */
+/** One item as the table holds it; the store changes it in place (memcached's `item` and its `it_flags`). */
 export interface Item {
   value: Uint8Array;
   /** Client flags, an unsigned 32-bit integer. */
   flags: number;
   /** memcached relative seconds; 0 = never. */
   exptime: number;
-  /** When it was linked, in relative seconds (flush_all compares it). */
-  readonly time: number;
+  /**
+   * memcached's `it->time`, in relative seconds: when it was linked, moved on by LRU bumps. flush_all
+   * compares it, and a bump never moves it past a pending flush's mark (a lookup drops the item first).
+   */
+  time: number;
   cas: bigint;
+  /** `ITEM_FETCHED`: read at least once (`mg … h`). */
+  fetched: boolean;
+  /** `ITEM_ACTIVE`: read twice; later reads no longer move `time`. */
+  active: boolean;
+  /** `ITEM_STALE`: marked by `md … I` (or stored stale by `ms … I`); `mg` answers `X`. */
+  stale: boolean;
+  /** `ITEM_TOKEN_SENT`: a win (`W`) was handed out; `mg` answers `Z`. */
+  tokenSent: boolean;
+  /** `ITEM_KEY_BINARY`: stored by `ms … b`, so `k` echoes the key in base64. */
+  binaryKey: boolean;
 }
 
 /**
@@ -25,6 +38,8 @@ export class ItemTable {
   /** flush_all state, as memcached's `settings.oldest_live` and `settings.oldest_cas`. */
   private oldestLive = 0;
   private oldestCas = 0n;
+  /** Items a reply not yet written still points to (see {@link hold}). */
+  private readonly held = new Set<Item>();
 
   constructor(
     private readonly clock: MemcachedClock,
@@ -49,9 +64,51 @@ export class ItemTable {
   }
 
   /** Stores a new item under `key` (replacing any), with a new cas unique; `value` is kept, not copied. */
-  link(key: string, value: Uint8Array, flags: number, exptime: number): void {
-    this.items.set(key, { value, flags, exptime, time: this.clock.current(), cas: this.nextCas() });
+  link(key: string, value: Uint8Array, flags: number, exptime: number): Item {
+    const item: Item = { value, flags, exptime, time: this.clock.current(), cas: this.nextCas(), fetched: false, active: false, stale: false, tokenSent: false, binaryKey: false };
+    this.items.set(key, item);
     this.counters.total_items++;
+    return item;
+  }
+
+  /**
+   * A read's LRU bump (`do_item_bump`): the first read marks the item fetched, the second active and
+   * moves its time. memcached's LRU maintainer also moves items between its HOT, WARM and COLD queues,
+   * which changes when a bump moves the time; the table is a server that runs without it
+   * (`-o no_lru_maintainer`), as the wire test's is.
+   */
+  bump(item: Item): void {
+    if (item.active) return;
+    if (!item.fetched) item.fetched = true;
+    else {
+      item.active = true;
+      item.time = this.clock.current();
+    }
+  }
+
+  /**
+   * An `mg` hit whose reply is not written yet keeps a reference to its item (memcached's `resp->item`),
+   * and incr/decr rewrite an item in place only when nobody else holds it: in a pipelined request, an
+   * incr after an `mg` of the same key makes a new item. Released when the replies are written
+   * ({@link release}). Probed on 1.6.18: a text `get` hit leaves the next incr in place.
+   */
+  hold(item: Item): void {
+    this.held.add(item);
+  }
+
+  /** Whether a reply not yet written holds the item. */
+  isHeld(item: Item): boolean {
+    return this.held.has(item);
+  }
+
+  /** The replies so far are written: their items are free again. */
+  release(): void {
+    this.held.clear();
+  }
+
+  /** `do_item_update`: a write that keeps the item (add over it, incr in place) moves its time. */
+  update(item: Item): void {
+    item.time = this.clock.current();
   }
 
   /** Removes the item under `key`, live or not. */

@@ -4,6 +4,7 @@ import { applyDelta, readCounter, writeCounter } from './counter-value.js';
 import { DEFAULT_ITEM_SIZE_MAX, itemSize, SLAB_CHUNK_MAX } from './item-size.js';
 import { ItemTable, type Item } from './item-table.js';
 import { MemcachedClock } from './memcached-clock.js';
+import type { MetaContext } from './meta-reply.js';
 import { emptyStats, type StoreStats } from './store-stats.js';
 
 // The in-memory memcached behind MockMemcacheClient (issue 10, item 5): text-server.ts reads the text
@@ -75,11 +76,14 @@ export class MemoryStore {
   private readonly itemSizeMax: number;
   private readonly counters: StoreStats = emptyStats();
   private readonly items: ItemTable;
+  /** @internal What the meta commands (meta-*.ts) run on: this store's items, clock and counters. */
+  readonly meta: MetaContext;
 
   constructor(options: MemoryStoreOptions) {
     this.clock = new MemcachedClock(options.scheduler);
     this.itemSizeMax = options.itemSizeMax ?? DEFAULT_ITEM_SIZE_MAX;
     this.items = new ItemTable(this.clock, this.counters);
+    this.meta = { table: this.items, clock: this.clock, counters: this.counters, itemSizeMax: this.itemSizeMax };
   }
 
   /** get/gets: the hits in request order (a key asked twice is answered twice), cas included. */
@@ -102,6 +106,7 @@ export class MemoryStore {
     this.checkSize(key, value.length, flags, command === 'set');
     this.counters.cmd_set++;
     const old = this.items.lookup(key);
+    if (command === 'add' && old !== undefined) this.items.update(old);
     if (command === 'add' ? old !== undefined : command !== 'set' && old === undefined) return 'NOT_STORED';
     if (old === undefined || command === 'set' || command === 'add' || command === 'replace') {
       this.items.link(key, Uint8Array.from(value), flags, this.clock.realtime(exptime));
@@ -127,6 +132,11 @@ export class MemoryStore {
     return this.count('cas_hits', 'STORED');
   }
 
+  /** A storage command whose data block did not end in CRLF ("bad data chunk"): memcached counts it as a set first. */
+  badChunk(): void {
+    this.counters.cmd_set++;
+  }
+
   /** delete. */
   delete(key: string): 'DELETED' | 'NOT_FOUND' {
     if (this.items.lookup(key) === undefined) return this.count('delete_misses', 'NOT_FOUND');
@@ -148,11 +158,12 @@ export class MemoryStore {
     const result = applyDelta(current, delta, incr);
     this.counters[incr ? 'incr_hits' : 'decr_hits']++;
     const next = writeCounter(result, old.value);
-    if (next.inPlace) {
+    if (next.inPlace && !this.items.isHeld(old)) {
       old.value = next.bytes;
       old.cas = this.items.nextCas();
+      this.items.update(old);
     } else {
-      this.items.link(key, next.bytes, old.flags, old.exptime);
+      this.items.link(key, Buffer.from(result.toString(), 'latin1'), old.flags, old.exptime);
     }
     return result;
   }
@@ -162,6 +173,7 @@ export class MemoryStore {
     this.counters.cmd_touch++;
     const item = this.items.lookup(key);
     if (item === undefined) return this.count('touch_misses', 'NOT_FOUND');
+    this.items.bump(item);
     item.exptime = this.clock.realtime(exptime);
     return this.count('touch_hits', 'TOUCHED');
   }
@@ -180,6 +192,11 @@ export class MemoryStore {
   flushAll(delay = 0): void {
     this.counters.cmd_flush++;
     this.items.flush((delay | 0) > 0 ? this.clock.realtime(delay) : this.clock.current());
+  }
+
+  /** The replies so far have been written: the items hits pointed to are free again (see ItemTable.hold). */
+  repliesWritten(): void {
+    this.items.release();
   }
 
   /** The live item under `key`, without counting a lookup or dropping anything. */
@@ -209,6 +226,7 @@ export class MemoryStore {
         continue;
       }
       this.counters[touchTo === undefined ? 'get_hits' : 'touch_hits']++;
+      this.items.bump(item);
       if (touchTo !== undefined) item.exptime = touchTo;
       hits.push(hitOf(key, item));
     }

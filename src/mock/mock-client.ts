@@ -38,6 +38,12 @@ export interface MockMemcacheClientOptions<V>
    * included: 1024 up to 1 GiB. Default 1 MiB, memcached's default.
    */
   readonly itemSizeMax?: number;
+  /**
+   * The wire protocol of the classic commands, as `ClientOptions.protocol`: `'auto'` (default), `'text'`
+   * or `'meta'`. The emulated server is a memcached 1.6.18, which `'auto'` finds speaks meta: here
+   * `'auto'` is `'meta'` from the first command.
+   */
+  readonly protocol?: 'text' | 'meta' | 'auto';
   /** The client-side check of `ClientOptions.maxValueSize`. Default: `itemSizeMax`, as it should be set for a real server. */
   readonly maxValueSize?: number;
   /** The server's name, the key of server-wide results (`stats`, `version`, …). Default `mock:11211`. */
@@ -54,17 +60,20 @@ export interface MockMemcacheClientOptions<V>
  * An in-memory memcached behind the very same client surface as `Client`: the same methods, types,
  * results and errors, because it *is* that surface. Every command is encoded to the same bytes a socket
  * would carry, run by an emulated memcached 1.6.18 (items, cas uniques, expiry, flush_all, incr/decr
- * rules, stats counters), and its reply read by the same parser and readers. Key validation, `keyPrefix`,
- * serdes and their flags, `maxValueSize`, `ignoreExc` and noreply all behave as they do on `Client`.
+ * rules, stats counters, and the meta commands with their stale / win / vivify marks, so `metaGet`,
+ * `getOrSet`, `invalidate` and `protocol: 'meta'` work), and its reply read by the same parser and
+ * readers. Key validation, `keyPrefix`, serdes and their flags, `maxValueSize`, `ignoreExc` and noreply
+ * all behave as they do on `Client`.
  *
  * Commands settle synchronously when subscribed (or awaited): a unit test needs no real time and no
  * scheduler flushing. Time only matters for expiry, and comes from `scheduler` (default `asyncScheduler`,
  * the wall clock): give it a `VirtualTimeScheduler` or `TestScheduler` and move its clock.
  *
  * What it cannot do: evict (there is no memory limit, only the item size limit), fail like a network
- * (no connection errors, timeouts or reconnects), speak the meta protocol (only `mn`), or answer the
- * `stats` arguments that describe memory layout (`items`, `slabs`, …: `ERROR`). `shutdown` is refused as
- * by a server started without `-A`.
+ * (no connection errors, timeouts or reconnects), answer the meta debug command `me` or the `stats`
+ * arguments that describe memory layout (`items`, `slabs`, …: `ERROR`), or move items between LRU
+ * queues as memcached's maintainer thread does (`mg … l` reports the last access of a server without
+ * it). `shutdown` is refused as by a server started without `-A`.
  *
  * @example
  * ```ts
@@ -107,7 +116,9 @@ export class MockMemcacheClient<V = DefaultValue> extends MemcacheClient<V> {
     const shared = options.sameServerAs;
     const itemSizeMax = shared?.itemSizeMax ?? checkItemSizeMax(options.itemSizeMax);
     this.server = shared?.server ?? options.server ?? 'mock:11211';
-    const resolved = resolveOptions<V>({ ...options, protocol: 'text', maxValueSize: options.maxValueSize ?? itemSizeMax });
+    // The emulated memcached 1.6.18 speaks meta, so 'auto' (the default) finds meta, as against the real one.
+    const protocol = options.protocol === undefined || options.protocol === 'auto' ? 'meta' : options.protocol;
+    const resolved = resolveOptions<V>({ ...options, protocol, maxValueSize: options.maxValueSize ?? itemSizeMax });
     this.codec = new Codec(resolved, pickSerde(options));
     const scheduler = options.scheduler ?? asyncScheduler;
     const memcached = shared?.memcached ?? new TextServer({ scheduler, itemSizeMax, port: portOf(this.server) });

@@ -182,6 +182,10 @@ class Leftover {
 function readReply(reply: Buffer, reader: ReplyReader<unknown>, settings: ConnectionSettings): 'complete' | 'short' | Leftover | MemcacheError {
   try {
     const frames = parse(reply, settings);
+    if (reader.claims !== undefined) {
+      const quiet = quietReply(frames, reader);
+      if (quiet !== undefined) return quiet;
+    }
     for (let i = 0; i < frames.length; i++) {
       if (!reader.read(frames[i] as Frame)) continue;
       const next = frames[i + 1];
@@ -191,6 +195,20 @@ function readReply(reply: Buffer, reader: ReplyReader<unknown>, settings: Connec
   } catch (error) {
     return error instanceof MemcacheError ? error : new MemcacheUnknownError(`the reply could not be read: ${String(error)}`, { cause: error });
   }
+}
+
+/**
+ * A quiet command (`q`) runs alone here, so the `mn` a connection sends after it is not needed: no reply
+ * at all is its silent success. A frame it does not claim is settled as a connection settles it: an
+ * error line inside a quiet run names no command and drops the connection; any other frame is one no
+ * command waits for. Undefined when the command claims its reply, to be read as any other.
+ */
+function quietReply(frames: readonly Frame[], reader: ReplyReader<unknown>): 'complete' | Leftover | MemcacheError | undefined {
+  const first = frames[0];
+  if (first === undefined) return 'complete';
+  if (reader.claims?.(first) === true) return undefined;
+  if (first.kind === 'error') return new MemcacheUnknownError(`an error reply inside a run of quiet commands names no command: ${first.line.toString('latin1')}`);
+  return new Leftover(first);
 }
 
 /** The reply cut into frames by the client's own parser, with the connection's limits. */

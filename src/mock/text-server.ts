@@ -1,10 +1,17 @@
 import type { SchedulerLike } from 'rxjs';
 import { arithmetic, deletion, retrieval, storage, touch } from './item-commands.js';
 import { DEFAULT_ITEM_SIZE_MAX, MemoryStore } from './memory-store.js';
+import { metaArithmeticCommand, metaDeleteCommand, metaGetCommand, metaSetCommand } from './meta-commands.js';
 import { RequestCursor } from './request-cursor.js';
 import { cacheMemlimit, flushAll, metaNoop, quit, shutdown, stats, verbosity, version } from './server-commands.js';
 import type { ServerClock } from './server-stats.js';
 import { ReplyWriter, unknown, type Handler, type Outcome, type ServerState } from './text-session.js';
+
+/**
+ * memcached's `-R` (reqs_per_event): a connection's replies are written after the first 21 commands of a
+ * read, then after every 20 (and at each `mn`, and when the input runs out).
+ */
+const REQS_PER_EVENT = 20;
 
 /** memcached's default `-m 64`, in bytes. */
 const DEFAULT_MAXBYTES = 64 * 1024 * 1024;
@@ -26,9 +33,10 @@ export interface Served {
 }
 
 /**
- * memcached 1.6.18's text protocol over an in-memory store: request bytes in, reply bytes out, exactly
- * as the server would write them to the socket. Commands it does not model (meta commands other than
- * `mn`, `lru_crawler`, `watch`, `slabs`, …) get `ERROR`, as unknown commands do. No I/O, no timers.
+ * memcached 1.6.18's text protocol, meta commands included (`mg`, `ms`, `md`, `ma`, `mn`), over an
+ * in-memory store: request bytes in, reply bytes out, exactly as the server would write them to the
+ * socket. Commands it does not model (`me`, `lru_crawler`, `watch`, `slabs`, …) get `ERROR`, as unknown
+ * commands do. No I/O, no timers.
  *
  * @example
  * ```ts
@@ -81,6 +89,7 @@ export class TextServer {
     const reply = new ReplyWriter();
     const session = { store: this.store, state: this.state, cursor, reply };
     let outcome: Outcome = 'answered';
+    let commands = 0;
     while (outcome === 'answered' && !cursor.done) {
       const tokens = cursor.line();
       if (tokens === undefined) {
@@ -89,7 +98,10 @@ export class TextServer {
       }
       reply.noreply = false;
       outcome = (this.handlers.get(tokens[0] ?? '') ?? unknown)(tokens, session);
+      commands++;
+      if (tokens[0] === 'mn' || (commands > REQS_PER_EVENT && (commands - 1) % REQS_PER_EVENT === 0)) this.store.repliesWritten();
     }
+    this.store.repliesWritten();
     const bytes = reply.bytes();
     this.state.bytesWritten += bytes.length;
     return { reply: bytes, outcome };
@@ -115,5 +127,9 @@ function commandTable(clock: ServerClock): ReadonlyMap<string, Handler> {
     ['shutdown', shutdown],
     ['quit', quit],
     ['mn', metaNoop],
+    ['mg', metaGetCommand],
+    ['ms', metaSetCommand],
+    ['md', metaDeleteCommand],
+    ['ma', metaArithmeticCommand],
   ]);
 }

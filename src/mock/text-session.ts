@@ -47,6 +47,12 @@ export class ReplyWriter {
     this.push(CRLF);
   }
 
+  /** A data block after its header line (a meta `VA`): the bytes, then CRLF. */
+  data(bytes: Uint8Array): void {
+    this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+    this.push(CRLF);
+  }
+
   /** Everything written so far, as one buffer. */
   bytes(): Buffer {
     return Buffer.concat(this.chunks, this.size);

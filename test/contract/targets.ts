@@ -58,20 +58,10 @@ const hashSkips = {
     'HashClient: a non-ASCII string key and its UTF-8 bytes hash differently (pymemcache-compatible placement), so they may route to different servers',
 } as const;
 
-/** The meta contract's tests (meta.contract.test.ts): the mock's emulated server speaks the text protocol only. */
-const META_TESTS = [
-  'metaGet returns the value and whatever else was asked, in one round trip; a miss is a miss',
-  'metaGet touch resets the expiry in the same round trip; a key that never expires has ttl null',
-  'vivify: on a miss exactly one caller wins the right to fill the key, the next ones see it taken',
-  'metaDelete invalidate marks the item stale: the next reader wins and still gets the old value',
-  'metaSet modes and cas say exactly what happened',
-  'metaArithmetic counts in one round trip, creating a missing counter with vivify',
-  'binary keys: any bytes up to the limit are a key, distinct from each other, refused beyond it',
-  'meta and text commands reach the same items, with the same serde',
-  'quiet meta commands: thousands pipelined, only failures and hits answered, every result exact',
-  'a quiet write is the truth at once for the next reader, on another client too',
-] as const;
-const NO_META = 'MockMemcacheClient: the emulated server speaks the text protocol only (meta commands answer ERROR)';
+/** What the mock cannot do by its nature. */
+const mockSkips = {
+  'stats, with sub-commands, values converted': 'MockMemcacheClient: no slab allocator, so `stats slabs` and `stats items` answer ERROR',
+} as const;
 
 const specs = (servers: readonly MemcachedServer[]): string[] => servers.map((s) => s.spec);
 
@@ -161,13 +151,13 @@ export const TARGETS: readonly ContractTarget[] = [
     name: 'MockMemcacheClient',
     servers: 0,
     open: () => mockSession(),
-    skip: {
-      'gat leaves the new expiry on the server (mg … t)': 'MockMemcacheClient: the emulated server speaks the text protocol only, no meta commands (mg)',
-      "rawCommand returns the key's server's reply up to the end tokens; an unknown command fails typed":
-        'MockMemcacheClient: the emulated server speaks the text protocol only, no meta commands (mg)',
-      'stats, with sub-commands, values converted': 'MockMemcacheClient: no slab allocator, so `stats slabs` and `stats items` answer ERROR',
-      ...Object.fromEntries(META_TESTS.map((name) => [name, NO_META])),
-    },
+    skip: mockSkips,
+  },
+  {
+    name: 'MockMemcacheClient, protocol text',
+    servers: 0,
+    open: () => mockSession({ protocol: 'text' }),
+    skip: mockSkips,
   },
 ];
 
@@ -177,12 +167,15 @@ function nth(servers: readonly MemcachedServer[], index: number): MemcachedServe
   return server;
 }
 
-/** The mock's session: one emulated server shared by every client the test makes; peeks read its store. */
-function mockSession(): TargetSession {
+/**
+ * The mock's session: one emulated server shared by every client the test makes (each with the target's
+ * own options, such as its protocol); peeks read its store.
+ */
+function mockSession(targetOwn: Pick<MockMemcacheClientOptions<unknown>, 'protocol'> = {}): TargetSession {
   let first: MockMemcacheClient<unknown> | undefined;
   const make = <V>(...options: OptionsFor<V, ClientOptions<V>>): MemcacheClient<V> => {
     const own = options[0] ?? {};
-    const mock = new MockMemcacheClient<V>(...([{ ...mockOptions(own), ...(first === undefined ? {} : { sameServerAs: first }) }] as OptionsFor<V, MockMemcacheClientOptions<V>>));
+    const mock = new MockMemcacheClient<V>(...([{ ...mockOptions(own), ...targetOwn, ...(first === undefined ? {} : { sameServerAs: first }) }] as OptionsFor<V, MockMemcacheClientOptions<V>>));
     first ??= mock as MockMemcacheClient<unknown>;
     return mock;
   };

@@ -1,7 +1,9 @@
 import net from 'node:net';
 
 // A bare socket to a real memcached that sends any request bytes followed by a meta no-op (`mn`) and
-// reads the reply up to its `MN`: where a reply ends without knowing what the request was.
+// reads the reply up to its `MN`: where a reply ends without knowing what the request was. A request
+// with `mn` lines of its own gets one `MN` more per line (memcached flushes at each, so a read may end
+// at one of them): the reply is complete once it holds them all and ends with the fence's.
 
 const FENCE = Buffer.from('mn\r\n', 'latin1');
 const FENCE_REPLY = Buffer.from('MN\r\n', 'latin1');
@@ -30,8 +32,9 @@ export class FencedSession {
   /** The server's reply to `request`, without the fence's `MN`. Fails after 5 s without one. */
   async exchange(request: Buffer): Promise<Buffer> {
     this.socket.write(Buffer.concat([request, FENCE]));
+    const fences = 1 + noops(request);
     const deadline = Date.now() + 5000;
-    while (!this.fenced()) {
+    while (!this.fenced(fences)) {
       if (this.socket.destroyed || Date.now() > deadline) throw new Error(`no MN after ${JSON.stringify(request.toString('latin1').slice(0, 80))}`);
       await new Promise<void>((resolve) => {
         this.waiting = resolve;
@@ -47,7 +50,17 @@ export class FencedSession {
     this.socket.destroy();
   }
 
-  private fenced(): boolean {
-    return this.buffer.length >= FENCE_REPLY.length && this.buffer.subarray(this.buffer.length - FENCE_REPLY.length).equals(FENCE_REPLY);
+  private fenced(fences: number): boolean {
+    if (this.buffer.length < FENCE_REPLY.length || !this.buffer.subarray(this.buffer.length - FENCE_REPLY.length).equals(FENCE_REPLY)) return false;
+    return count(this.buffer.toString('latin1'), /(?<=^|\n)MN\r\n/g) >= fences;
   }
+}
+
+/** The `mn` command lines of a request (the tests' data blocks hold none). */
+function noops(request: Buffer): number {
+  return count(request.toString('latin1'), /(?<=^|\n)mn( [^\n]*)?\r?\n/g);
+}
+
+function count(text: string, pattern: RegExp): number {
+  return [...text.matchAll(pattern)].length;
 }

@@ -46,7 +46,7 @@ describe('server-wide commands', () => {
   it('answers what it does not model as memcached answers an unknown command', async () => {
     const mock = new MockMemcacheClient();
     await expect(mock.stats('slabs')).rejects.toBeInstanceOf(MemcacheUnknownCommandError);
-    await expect(mock.rawCommand('mg k v')).rejects.toBeInstanceOf(MemcacheUnknownCommandError);
+    await expect(mock.rawCommand('me k')).rejects.toBeInstanceOf(MemcacheUnknownCommandError);
     expect(only(await mock.rawCommand('mn')).toString()).toBe('MN');
     await expect(mock.shutdown()).rejects.toThrow(/shutdown not enabled/);
     expect(only(await mock.cacheMemlimit(128))).toBe(true);

@@ -218,3 +218,26 @@ describe('storage commands and noreply', () => {
     expect(() => new MockMemcacheClient({ itemSizeMax })).toThrow(MemcacheIllegalInputError);
   });
 });
+
+describe('the meta protocol', () => {
+  it("protocol 'meta' (and 'auto', which finds the emulated 1.6.18 speaks it) sends quiet writes that still tell the truth", async () => {
+    const textMock = new MockMemcacheClient();
+    const metaMock = new MockMemcacheClient({ protocol: 'meta', sameServerAs: textMock });
+    const autoMock = new MockMemcacheClient({ protocol: 'auto', sameServerAs: textMock });
+    expect([textMock, metaMock, autoMock].map((m) => m.codec.options.protocol)).toEqual(['text', 'meta', 'meta']);
+    await textMock.set('k', 'v', reply);
+    // noreply: text cannot know the add was refused; a quiet meta add hears its NS.
+    expect(await textMock.add('k', 'x')).toBe(true);
+    expect(await metaMock.add('k', 'x')).toBe(false);
+    expect(await autoMock.add('fresh', 'y')).toBe(true);
+    expect(await textMock.getMany(['k', 'fresh'])).toEqual(new Map([['k', 'v'], ['fresh', 'y']]));
+  });
+
+  it('meta commands on binary keys reach the same items as the text commands on their bytes', async () => {
+    const mock = new MockMemcacheClient();
+    expect((await mock.metaSet(Buffer.from('abc'), 'bin')).stored).toBe(true);
+    expect(await mock.get('abc')).toBe('bin');
+    expect(await mock.metaGet(Uint8Array.of(0, 255, 10), { vivify: 30 })).toMatchObject({ hit: false, won: true });
+    expect(mock.memory.peek('\x00\xff\n')).toMatchObject({ value: new Uint8Array(0), flags: 0 });
+  });
+});
