@@ -104,8 +104,8 @@ describe('lifecycle', () => {
     expect(states).toEqual(['idle', 'up', 'down MemcacheUnknownError', 'up', 'down MemcacheUnexpectedCloseError', 'up']);
   });
 
-  it('events$ reports each command', async () => {
-    const mock = new MockMemcacheClient();
+  it('events$ reports each command, by the name it went as', async () => {
+    const mock = new MockMemcacheClient({ protocol: 'text' });
     const names: string[] = [];
     mock.events$.subscribe((e) => e.type === 'command' && names.push(`${e.name}:${e.ok}`));
     await mock.set('k', 'v');

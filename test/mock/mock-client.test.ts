@@ -185,8 +185,8 @@ describe('storage commands and noreply', () => {
     expect(await mock.prepend('missing', 'x', reply)).toBe(false);
   });
 
-  it('noreply (the default) resolves true without the answer; noreply: false tells', async () => {
-    const mock = new MockMemcacheClient();
+  it('noreply (the default) resolves true without the answer on protocol text; noreply: false tells', async () => {
+    const mock = new MockMemcacheClient({ protocol: 'text' });
     await mock.add('k', 'first');
     expect(await mock.add('k', 'second')).toBe(true);
     expect(await mock.add('k', 'second', reply)).toBe(false);
@@ -220,8 +220,8 @@ describe('storage commands and noreply', () => {
 });
 
 describe('the meta protocol', () => {
-  it("protocol 'meta' (and 'auto', which finds the emulated 1.6.18 speaks it) sends quiet writes that still tell the truth", async () => {
-    const textMock = new MockMemcacheClient();
+  it("protocol 'meta' (and 'auto', the default, which finds the emulated 1.6.18 speaks it) sends quiet writes that still tell the truth", async () => {
+    const textMock = new MockMemcacheClient({ protocol: 'text' });
     const metaMock = new MockMemcacheClient({ protocol: 'meta', sameServerAs: textMock });
     const autoMock = new MockMemcacheClient({ protocol: 'auto', sameServerAs: textMock });
     expect([textMock, metaMock, autoMock].map((m) => m.codec.options.protocol)).toEqual(['text', 'meta', 'meta']);
