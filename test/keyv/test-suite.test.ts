@@ -1,0 +1,36 @@
+import { keyvApiTests, keyvNamespaceTest, keyvValueTests } from '@keyv/test-suite';
+import Keyv from 'keyv';
+import * as Vitest from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { Client, HashClient, MockMemcacheClient, type MemcacheClient } from '../../src/index.js';
+import { MemcacheKeyvStore } from '../../src/keyv/index.js';
+import { startMemcached, type MemcachedServer } from '../support/memcached.js';
+
+// The official Keyv compliance suites (@keyv/test-suite 2.1.2) against real memcached: api, values and
+// namespaces. Not the iterator suite: memcached cannot list a namespace's keys (see README, "Keyv").
+// Each suite asks its factory for a fresh store (Keyv sets the store's namespace); the stores share
+// one client, which they do not own.
+const servers: MemcachedServer[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+});
+
+function suites(name: string, connect: (specs: string[]) => MemcacheClient<unknown>, serverCount: number): void {
+  describe(name, () => {
+    let client: MemcacheClient<unknown> | undefined;
+    beforeAll(async () => {
+      const started = await Promise.all(Array.from({ length: serverCount }, () => startMemcached()));
+      servers.push(...started);
+      client = connect(started.map((s) => s.spec));
+    });
+    afterAll(async () => client?.close());
+    const store = (): MemcacheKeyvStore => new MemcacheKeyvStore(client as MemcacheClient<unknown>);
+    keyvApiTests(Vitest, Keyv, store);
+    keyvValueTests(Vitest, Keyv, store);
+    keyvNamespaceTest(Vitest, Keyv, store);
+  });
+}
+
+suites('@keyv/test-suite on a Client', ([spec]) => new Client(spec as string), 1);
+suites('@keyv/test-suite on a HashClient of 3 servers', (specs) => new HashClient(specs), 3);
+suites('@keyv/test-suite on a MockMemcacheClient', () => new MockMemcacheClient(), 0);
