@@ -6,6 +6,10 @@ const MAX_KEY_BYTES = 250;
 /** Printable ASCII without space: what the text protocol takes as a key byte for byte. */
 const PLAIN = /^[\x21-\x7e]*$/;
 
+/** Characters of a full SHA-256 in base64url, and the fewest kept (128 bits) when a long keyPrefix leaves less room. */
+const HASH_LENGTH = 43;
+const MIN_HASH_LENGTH = 22;
+
 /** Starts a hashed key. A plain key starting with it is hashed too, so no plain key can pose as a hash. */
 const HASHED = '#';
 
@@ -31,7 +35,8 @@ export function keyRoom(clientPrefix: string): number {
  * The memcached key of a Keyv key under a generation: `<generation>:<key>` when that is a valid key
  * that fits, else `<generation>:#<sha256 of the key, base64url>`. Keyv accepts any string, memcached
  * only up to 250 bytes of printable ASCII without spaces; the hash keeps every string storable, and
- * distinct (up to SHA-256 collisions).
+ * distinct (up to SHA-256 collisions). A long client `keyPrefix` shortens the hash to what fits, down to
+ * 128 bits: up to a 218-byte prefix, every key fits.
  *
  * @example
  * ```ts
@@ -57,5 +62,6 @@ export function generationKey(namespace: string | undefined, room: number): stri
 
 function fitted(text: string, room: number): string {
   if (PLAIN.test(text) && !text.startsWith(HASHED) && text.length <= room) return text;
-  return HASHED + createHash('sha256').update(text, 'utf8').digest('base64url');
+  const length = Math.max(MIN_HASH_LENGTH, Math.min(HASH_LENGTH, room - HASHED.length));
+  return HASHED + createHash('sha256').update(text, 'utf8').digest('base64url').slice(0, length);
 }
