@@ -1,12 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { asyncScheduler, firstValueFrom, forkJoin, map, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, forkJoin, type SchedulerLike } from 'rxjs';
 import { Client } from '../client/client.js';
 import type { MemcacheClient } from '../client/memcache-client.js';
 import { HashClient } from '../cluster/hash-client.js';
 import { keyvExpires } from './envelope.js';
 import { exptimeFor } from './expiry.js';
-import { Generations } from './generations.js';
-import { keyRoom, valueKey } from './keys.js';
+import { GenerationalIo } from './generational.js';
 
 /**
  * Options of `MemcacheKeyvStore`.
@@ -57,9 +56,6 @@ export interface MemcacheKeyvStoreOpts {
   [field: string]: unknown;
 }
 
-/** Commands whose token changed under them are repeated at most this often in all. */
-const ATTEMPTS = 3;
-
 /**
  * A Keyv 5 storage adapter over any rxmemcache client (`Client`, `PooledClient`, `HashClient`, the
  * wrappers, `MockMemcacheClient`): `new Keyv({ store: new MemcacheKeyvStore(client) })`.
@@ -87,85 +83,79 @@ export class MemcacheKeyvStore extends EventEmitter {
   readonly client: MemcacheClient<unknown>;
   /** The options, as Keyv expects to find them. */
   readonly opts: MemcacheKeyvStoreOpts;
-  /** Set by Keyv; `clear()` clears this namespace only. */
-  namespace: string | undefined;
   private readonly owned: boolean;
-  private readonly room: number;
-  private readonly generations: Generations;
+  private readonly io: GenerationalIo;
   private readonly scheduler: SchedulerLike;
 
   constructor(client: MemcacheClient<unknown> | string | readonly string[], options: MemcacheKeyvStoreOptions = {}) {
     super();
     this.owned = typeof client === 'string' || Array.isArray(client);
     this.client = typeof client === 'string' ? new Client(client) : isList(client) ? new HashClient(client) : client;
-    this.namespace = options.namespace;
     this.opts = { dialect: 'memcache', namespace: options.namespace, throwOnErrors: options.throwOnErrors ?? false };
-    this.room = keyRoom(this.client.codec.options.prefix);
-    this.generations = new Generations(this.client, this.room);
+    this.io = new GenerationalIo(this.client);
     this.scheduler = options.scheduler ?? asyncScheduler;
   }
 
-  /** The stored value, or undefined. */
-  get(key: string): Promise<unknown> {
-    return this.guard(undefined, async () => (await this.read([key]))[0]);
+  /** Set by Keyv (its `namespace` option, default `'keyv'`); `clear()` clears this namespace only. */
+  get namespace(): string | undefined {
+    return this.opts.namespace;
+  }
+
+  set namespace(namespace: string | undefined) {
+    this.opts.namespace = namespace;
+  }
+
+  /** The stored value, or undefined. `Value` is what the caller stored (Keyv: its serialized entry). */
+  get<Value = unknown>(key: string): Promise<Value | undefined> {
+    return this.guard(undefined, async () => (await this.io.read(this.namespace, [key]))[0] as Value | undefined);
   }
 
   /** The stored values, undefined where missing, in one round trip. */
-  getMany(keys: string[]): Promise<unknown[]> {
-    return this.guard(keys.map(() => undefined), () => this.read(keys));
+  getMany<Value = unknown>(keys: string[]): Promise<Array<Value | undefined>> {
+    return this.guard(keys.map(() => undefined), async () => (await this.io.read(this.namespace, keys)) as Array<Value | undefined>);
   }
 
   /** Whether the key holds a value that has not expired. */
   has(key: string): Promise<boolean> {
-    return this.guard(false, async () => (await this.hasMany([key]))[0] === true);
+    return this.guard(false, async () => (await this.present([key]))[0] === true);
   }
 
   /** `has` for many keys, in one round trip. */
   hasMany(keys: string[]): Promise<boolean[]> {
-    return this.guard(keys.map(() => false), async () => {
-      const now = this.scheduler.now();
-      return (await this.read(keys)).map((value) => {
-        const expires = keyvExpires(value);
-        // Keyv's own rule: expired once now is past `expires`.
-        return value !== undefined && (expires === undefined || expires >= now);
-      });
-    });
+    return this.guard(keys.map(() => false), () => this.present(keys));
   }
 
   /** Stores the value; `ttl` in milliseconds (none: no expiry). Resolves true when stored. */
   set(key: string, value: unknown, ttl?: number): Promise<boolean> {
     return this.guard(false, () => {
       const expire = exptimeFor(ttl, this.scheduler.now());
-      return this.write((token) => this.client.set(valueKey(token, key, this.room), value, { expire, noreply: false }));
+      return this.io.write(this.namespace, (keyOf) => this.client.set(keyOf(key), value, { expire, noreply: false }));
     });
   }
 
-  /** Stores every entry in one round trip; resolves with whether each was stored. */
-  setMany(entries: MemcacheKeyvEntry[]): Promise<boolean[]> {
-    return this.guard(entries.map(() => false), async () => {
-      if (entries.length === 0) return [];
+  /**
+   * Stores every entry in one round trip. Resolves with nothing, as Keyv 5's adapter type says (and
+   * as its own adapters do): a failure is an error, since memcached's `set` is never NOT_STORED.
+   */
+  setMany(entries: MemcacheKeyvEntry[]): Promise<void> {
+    return this.guard(undefined, async () => {
+      if (entries.length === 0) return;
       const now = this.scheduler.now();
       const expires = entries.map((e) => exptimeFor(e.ttl, now));
-      return this.write((token) => {
-        const wire = entries.map((e) => valueKey(token, e.key, this.room));
+      await this.io.write(this.namespace, (keyOf) => {
         // One setMany per distinct TTL (usually one), all sent together.
         const batches = [...new Set(expires)].map((expire) => {
-          const pairs = entries.flatMap((e, i) => (expires[i] === expire ? [[wire[i] as string, e.value] as const] : []));
+          const pairs = entries.flatMap((e, i) => (expires[i] === expire ? [[keyOf(e.key), e.value] as const] : []));
           return this.client.setMany(pairs, { expire, noreply: false });
         });
-        return forkJoin(batches).pipe(
-          map((missed) => {
-            const failed = new Set(missed.flat());
-            return wire.map((w) => !failed.has(w));
-          }),
-        );
+        return forkJoin(batches);
       });
     });
   }
 
   /** Deletes the key: true if it held a value. */
   delete(key: string): Promise<boolean> {
-    return this.guard(false, () => this.write((token) => this.client.delete(valueKey(token, key, this.room), { noreply: false })));
+    return this.guard(false, () => this.io.write(this.namespace, (keyOf) => this.client.delete(keyOf(key), { noreply: false })));
   }
 
   /** Deletes the keys in one round trip: true if any of them held a value. */
@@ -173,14 +163,14 @@ export class MemcacheKeyvStore extends EventEmitter {
     return this.guard(false, async () => {
       if (keys.length === 0) return false;
       // Separate deletes (sent in one write per server) say which keys existed; deleteMany would not.
-      const deleted = await this.write((token) => forkJoin(keys.map((k) => this.client.delete(valueKey(token, k, this.room), { noreply: false }))));
+      const deleted = await this.io.write(this.namespace, (keyOf) => forkJoin(keys.map((k) => this.client.delete(keyOf(k), { noreply: false }))));
       return deleted.some(Boolean);
     });
   }
 
   /** Clears this store's namespace (and nothing else) in O(1): a new generation token. */
   clear(): Promise<void> {
-    return this.guard(undefined, () => this.generations.renew(this.namespace));
+    return this.guard(undefined, () => this.io.clear(this.namespace));
   }
 
   /** Closes the client if this store created it; a client passed in stays open. */
@@ -188,42 +178,14 @@ export class MemcacheKeyvStore extends EventEmitter {
     if (this.owned) await this.client.close();
   }
 
-  /**
-   * Reads `keys` under the namespace's token, with the token itself in the same getMany. If another
-   * process renewed the token, the values read belong to an older generation: read again under the new
-   * one. No token in memcached at all (evicted, flushed) means nothing of the namespace is left.
-   */
-  private async read(keys: readonly string[]): Promise<unknown[]> {
-    const namespace = this.namespace;
-    const tokenKey = this.generations.keyOf(namespace);
-    let token = await this.generations.current(namespace);
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const wire = keys.map((k) => valueKey(token, k, this.room));
-      const hits = await this.client.getMany(new Set([tokenKey, ...wire]));
-      const seen = this.generations.observe(namespace, hits.get(tokenKey));
-      if (seen === token) return wire.map((w) => hits.get(w));
-      if (seen === undefined) break;
-      token = seen;
-    }
-    return keys.map(() => undefined);
-  }
-
-  /**
-   * Runs a write under the token seen last, reading the token in the same round trip. A different
-   * token means another process cleared: once since the token was seen (the write must land under the
-   * new token, so it is repeated), or while the write ran (concurrent with the clear: either outcome
-   * is right). A missing token is created anew.
-   */
-  private async write<T>(run: (token: string) => Observable<T>): Promise<T> {
-    const namespace = this.namespace;
-    const tokenKey = this.generations.keyOf(namespace);
-    let token = await this.generations.current(namespace);
-    for (let attempt = 1; ; attempt++) {
-      const [result, stored] = await firstValueFrom(forkJoin([run(token), this.client.get(tokenKey)]));
-      const seen = this.generations.observe(namespace, stored) ?? (await this.generations.current(namespace));
-      if (seen === token || attempt === ATTEMPTS) return result;
-      token = seen;
-    }
+  /** Keyv calls `has` without checking `expires` itself, so the store does. */
+  private async present(keys: readonly string[]): Promise<boolean[]> {
+    const now = this.scheduler.now();
+    return (await this.io.read(this.namespace, keys)).map((value) => {
+      const expires = keyvExpires(value);
+      // Keyv's own rule: expired once now is past `expires`.
+      return value !== undefined && (expires === undefined || expires >= now);
+    });
   }
 
   /** Keyv's error contract: emit `'error'`, then resolve as a no-op (or reject with `throwOnErrors`). */

@@ -34,7 +34,7 @@ describe.each(targets)('round trips on a %s', (_name, count) => {
   });
 
   it('setMany: one setMany per distinct TTL and the token read, all in one wave', async () => {
-    expect(await keyv.setMany(keys.map((key) => ({ key, value: key, ttl: 60_000 })))).toEqual(keys.map(() => true));
+    await keyv.setMany(keys.map((key) => ({ key, value: key, ttl: 60_000 })));
     expect(waves).toMatchObject({ waves: 1, commands: ['setMany', 'get'] });
     waves.reset();
     await keyv.setMany(keys.map((key, i) => ({ key, value: key, ...(i % 2 === 0 ? { ttl: 60_000 } : {}) })));

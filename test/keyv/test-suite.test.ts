@@ -1,8 +1,8 @@
 import { keyvApiTests, keyvNamespaceTest, keyvValueTests } from '@keyv/test-suite';
-import Keyv from 'keyv';
+import Keyv, { type KeyvStoreAdapter } from 'keyv';
 import * as Vitest from 'vitest';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { Client, HashClient, MockMemcacheClient, type MemcacheClient } from '../../src/index.js';
+import { Client, HashClient, MockMemcacheClient, PooledClient, RetryingClient, serde, type MemcacheClient } from '../../src/index.js';
 import { MemcacheKeyvStore } from '../../src/keyv/index.js';
 import { startMemcached, type MemcachedServer } from '../support/memcached.js';
 
@@ -33,4 +33,13 @@ function suites(name: string, connect: (specs: string[]) => MemcacheClient<unkno
 
 suites('@keyv/test-suite on a Client', ([spec]) => new Client(spec as string), 1);
 suites('@keyv/test-suite on a HashClient of 3 servers', (specs) => new HashClient(specs), 3);
+suites('@keyv/test-suite on a PooledClient', ([spec]) => new PooledClient(spec as string, { maxPoolSize: 4 }), 1);
+suites('@keyv/test-suite on a RetryingClient', ([spec]) => new RetryingClient(new Client(spec as string)), 1);
+suites('@keyv/test-suite on a Client with the JSON serde', ([spec]) => new Client(spec as string, { serde: serde.json<string>() }), 1);
 suites('@keyv/test-suite on a MockMemcacheClient', () => new MockMemcacheClient(), 0);
+
+// Keyv's own adapter type takes the store as it is, and so do Keyv's constructor forms (the compiler checks).
+export const typed = (client: MemcacheClient<unknown>): KeyvStoreAdapter[] => {
+  const store = new MemcacheKeyvStore(client);
+  return [store, new Keyv(store).store, new Keyv(store, { namespace: 'n' }).store, new Keyv({ store }).store];
+};
