@@ -1,7 +1,7 @@
 import { keyvApiTests, keyvNamespaceTest, keyvValueTests } from '@keyv/test-suite';
 import Keyv, { type KeyvStoreAdapter } from 'keyv';
 import * as Vitest from 'vitest';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, HashClient, MockMemcacheClient, PooledClient, RetryingClient, serde, type MemcacheClient } from '../../src/index.js';
 import { MemcacheKeyvStore } from '../../src/keyv/index.js';
 import { startMemcached, type MemcachedServer } from '../support/memcached.js';
@@ -37,6 +37,12 @@ suites('@keyv/test-suite on a PooledClient', ([spec]) => new PooledClient(spec a
 suites('@keyv/test-suite on a RetryingClient', ([spec]) => new RetryingClient(new Client(spec as string)), 1);
 suites('@keyv/test-suite on a Client with the JSON serde', ([spec]) => new Client(spec as string, { serde: serde.json<string>() }), 1);
 suites('@keyv/test-suite on a MockMemcacheClient', () => new MockMemcacheClient(), 0);
+
+it('offers no iterator (so Keyv has none): memcached cannot list the keys of a namespace', () => {
+  const store = new MemcacheKeyvStore(new MockMemcacheClient());
+  expect('iterator' in store).toBe(false);
+  expect(new Keyv({ store }).iterator).toBeUndefined();
+});
 
 // Keyv's own adapter type takes the store as it is, and so do Keyv's constructor forms (the compiler checks).
 export const typed = (client: MemcacheClient<unknown>): KeyvStoreAdapter[] => {
