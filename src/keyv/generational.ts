@@ -41,11 +41,12 @@ export class GenerationalIo {
    * token at all (evicted, flushed) means nothing of the namespace is left.
    */
   async read(namespace: string | undefined, keys: readonly string[]): Promise<unknown[]> {
+    if (keys.length === 0) return [];
     const tokenKey = this.generations.keyOf(namespace);
     let token = await this.generations.current(namespace);
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const wire = keys.map((k) => valueKey(token, k, this.room));
-      // A Set: a key asked twice would be answered twice, which a reader takes for a broken reply.
+      // A Set: a key Keyv asks for twice is fetched once.
       const hits = await this.client.getMany(new Set([tokenKey, ...wire]));
       const seen = this.generations.observe(namespace, hits.get(tokenKey));
       if (seen === token) return wire.map((w) => hits.get(w));

@@ -69,6 +69,9 @@ export interface MemcacheKeyvStoreOpts {
  * - Keys memcached cannot take as they are (over 250 bytes, spaces, control or non-ASCII characters)
  *   are stored under a SHA-256 hash.
  *
+ * Values are what Keyv hands over (a string, with its default serializer) and go through the
+ * client's serde, which must also store strings (the token is one): the default and JSON serdes do.
+ *
  * A store given a client does not own it: `disconnect()` leaves it open. A store given server
  * addresses creates its client (`Client` for one, `HashClient` for a list) and closes it on `disconnect()`.
  *
@@ -89,7 +92,7 @@ export class MemcacheKeyvStore extends EventEmitter {
 
   constructor(client: MemcacheClient<unknown> | string | readonly string[], options: MemcacheKeyvStoreOptions = {}) {
     super();
-    this.owned = typeof client === 'string' || Array.isArray(client);
+    this.owned = typeof client === 'string' || isList(client);
     this.client = typeof client === 'string' ? new Client(client) : isList(client) ? new HashClient(client) : client;
     this.opts = { dialect: 'memcache', namespace: options.namespace, throwOnErrors: options.throwOnErrors ?? false };
     this.io = new GenerationalIo(this.client);

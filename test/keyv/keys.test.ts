@@ -78,6 +78,7 @@ describe.each(targets)('odd keys through Keyv on a %s', (_name, count, keyPrefix
     for (const [i, key] of ODD_KEYS.entries()) expect(await keyv.set(key, i)).toBe(true);
     for (const [i, key] of ODD_KEYS.entries()) expect(await keyv.get(key)).toBe(i);
     expect(await keyv.getMany(ODD_KEYS)).toEqual(ODD_KEYS.map((_, i) => i));
+    expect(await keyv.getMany(['a b', 'a b', 'absent'])).toEqual([1, 1, undefined]); // a key asked twice
     expect(await keyv.delete('a b')).toBe(true);
     expect(await keyv.get('a b')).toBeUndefined();
     expect(await keyv.get('a  b')).toBeUndefined();
