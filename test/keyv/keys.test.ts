@@ -85,7 +85,8 @@ describe.each(targets)('odd keys through Keyv on a %s', (_name, count, keyPrefix
     expect(errors).toEqual([]);
   });
 
-  it.runIf(count === 3)('spreads a namespace over every server', async () => {
+  // Registered for the cluster only (a single server holds everything by definition).
+  if (count === 3) it('spreads a namespace over every server', async () => {
     const keyv = new Keyv({ store: new MemcacheKeyvStore(client), namespace: 'spread' });
     await keyv.setMany(Array.from({ length: 60 }, (_, i) => ({ key: `k${i}`, value: i })));
     const items = [...(await client.stats()).values()].map((s) => Number(s['curr_items']));
