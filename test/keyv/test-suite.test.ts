@@ -35,6 +35,7 @@ suites('@keyv/test-suite on a Client', ([spec]) => new Client(spec as string), 1
 suites('@keyv/test-suite on a HashClient of 3 servers', (specs) => new HashClient(specs), 3);
 suites('@keyv/test-suite on a PooledClient', ([spec]) => new PooledClient(spec as string, { maxPoolSize: 4 }), 1);
 suites('@keyv/test-suite on a RetryingClient', ([spec]) => new RetryingClient(new Client(spec as string)), 1);
+suites('@keyv/test-suite on a Client speaking the meta protocol', ([spec]) => new Client(spec as string, { protocol: 'meta' }), 1);
 suites('@keyv/test-suite on a Client with the JSON serde', ([spec]) => new Client(spec as string, { serde: serde.json<string>() }), 1);
 suites('@keyv/test-suite on a MockMemcacheClient', () => new MockMemcacheClient(), 0);
 
