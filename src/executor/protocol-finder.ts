@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { TeardownLogic } from 'rxjs';
 import type { ConnectionHealth } from '../connection/health.js';
 
@@ -15,14 +16,14 @@ type Held = { start: (() => TeardownLogic) | undefined; teardown: TeardownLogic 
  * sending them as text meanwhile, keeps a result from depending on timing: a noreply `add` of an existing
  * key is `false` on a meta server from the first command on. The wait overlaps the client's own connect,
  * since the probe starts with the first command. A probe that cannot tell (the server unreachable, silent)
- * releases what it held as text, and text it stays until the connection is lost again; so an outage costs
- * one probe per lost connection (the connection's backoff spaces those out), not one per command.
+ * releases what it held as text, and text it stays until the connection is lost again.
  */
 export class ProtocolFinder {
   private state: 'unknown' | 'probing' | 'text' | 'meta' = 'unknown';
   private held: Held[] = [];
   private stopProbe: (() => void) | undefined;
   private closed = false;
+  private askWhenUp = false;
 
   constructor(
     private readonly probe: Probe,
@@ -37,7 +38,9 @@ export class ProtocolFinder {
   /** Starts `start` once the protocol is known (at once if it is); the teardown cancels it either way. */
   hold(start: () => TeardownLogic): TeardownLogic {
     if (this.protocol !== undefined) return start();
-    const held: Held = { start, teardown: undefined };
+    // Started later from the probe's callback, yet in the caller's async context: tracing spans and any
+    // AsyncLocalStorage of the caller's must see the command as theirs.
+    const held: Held = { start: AsyncResource.bind(start), teardown: undefined };
     this.held.push(held);
     this.ask();
     return () => {
@@ -48,9 +51,16 @@ export class ProtocolFinder {
     };
   }
 
-  /** Follows the connection: once it is gone, the next command asks again before it goes. */
+  /**
+   * Follows the connection: once it is gone, the next command asks again before it goes. A connection
+   * lost to a failing server is asked about once a new one is up, so an outage costs no probes.
+   */
   health(health: ConnectionHealth): void {
-    if (health.state === 'down' || health.state === 'idle') this.forget();
+    if (health.state === 'up' && this.askWhenUp) {
+      this.askWhenUp = false;
+      this.forget();
+    } else if (health.state === 'idle' || (health.state === 'down' && health.failed !== true)) this.forget();
+    else if (health.state === 'down') this.askWhenUp = true;
   }
 
   /** The connection is gone (or being retired): the next command asks again. */
