@@ -1,7 +1,7 @@
 // The one small interface every benchmarked client is wrapped behind, plus the
 // result shapes that a child process reports back to the parent.
 
-export const CLIENT_NAMES = ['rxmemcache', 'rxmemcache-meta', 'rxmemcache-auto', 'rxmemcache-pool1', 'rxmemcache-pool2', 'rxmemcache-pool4', 'memjs', 'memcached', 'memcache-client'] as const;
+export const CLIENT_NAMES = ['rxmemcache', 'rxmemcache-text', 'rxmemcache-meta', 'rxmemcache-pool1', 'rxmemcache-pool2', 'rxmemcache-pool4', 'memjs', 'memcached', 'memcache-client'] as const;
 export type ClientName = (typeof CLIENT_NAMES)[number];
 
 /** rxmemcache's own rows (Client, and PooledClient of 1, 2 and 4 connections): never a "peer". */
@@ -31,11 +31,13 @@ export interface Adapter {
   get(key: string): PromiseLike<Value>;
   /** Always a store with a reply (never noreply). */
   set(key: string, value: Buffer): PromiseLike<unknown>;
+  /** A noreply store, resolved when the client says it is done (absent: the client has none). */
+  setNoreply?(key: string, value: Buffer): PromiseLike<unknown>;
   getMany(keys: string[]): PromiseLike<unknown>;
   close(): PromiseLike<unknown> | void;
 }
 
-export type WorkloadId = 'get1' | 'get100' | 'set100' | 'getMany' | 'large';
+export type WorkloadId = 'get1' | 'get100' | 'set100' | 'setq100' | 'getMany' | 'large';
 
 export interface WorkloadResult {
   /** Operations (or getMany calls) completed in the measured phase. */

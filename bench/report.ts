@@ -24,6 +24,7 @@ const METRICS: readonly Metric[] = [
   throughput('1. get, 1 in flight: ops/s', 'get1'),
   throughput('2. get, 100 in flight: ops/s', 'get100'),
   throughput('3. set, 100 in flight: ops/s', 'set100'),
+  throughput('3q. set noreply, 100 in flight: ops/s', 'setq100'),
   throughput('4. getMany(100), 10 in flight: calls/s', 'getMany'),
   throughput('4. getMany(100), 10 in flight: keys/s', 'getMany', 100),
   throughput('5. 100 KB set+get, 10 in flight: ops/s', 'large'),

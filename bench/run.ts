@@ -41,7 +41,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 async function createAdapter(name: ClientName, address: string): Promise<Adapter> {
   if (name === 'rxmemcache') return (await import('./rx-adapter.js')).createRxAdapter(address);
   if (name === 'rxmemcache-meta') return (await import('./rx-adapter.js')).createRxAdapter(address, undefined, 'meta');
-  if (name === 'rxmemcache-auto') return (await import('./rx-adapter.js')).createRxAdapter(address, undefined, 'auto');
+  if (name === 'rxmemcache-text') return (await import('./rx-adapter.js')).createRxAdapter(address, undefined, 'text');
   if (name === 'rxmemcache-pool1') return (await import('./rx-adapter.js')).createRxAdapter(address, 1);
   if (name === 'rxmemcache-pool2') return (await import('./rx-adapter.js')).createRxAdapter(address, 2);
   if (name === 'rxmemcache-pool4') return (await import('./rx-adapter.js')).createRxAdapter(address, 4);

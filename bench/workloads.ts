@@ -23,13 +23,14 @@ export const WORKLOADS: readonly WorkloadSpec[] = [
   { id: 'get1', ops: 20_000, warmup: 2_000, inFlight: 1 },
   { id: 'get100', ops: 200_000, warmup: 20_000, inFlight: 100 },
   { id: 'set100', ops: 200_000, warmup: 20_000, inFlight: 100 },
+  { id: 'setq100', ops: 200_000, warmup: 20_000, inFlight: 100 },
   { id: 'getMany', ops: 3_000, warmup: 300, inFlight: 10 },
   // 12k ops, not fewer: at ~15k ops/s a shorter run is mostly JIT warm-up and GC timing noise.
   { id: 'large', ops: 12_000, warmup: 1_200, inFlight: 10 },
 ];
 
 export const VALUE_BYTES: Record<WorkloadId, number> = {
-  get1: SMALL, get100: SMALL, set100: SMALL, getMany: SMALL * MANY, large: LARGE,
+  get1: SMALL, get100: SMALL, set100: SMALL, setq100: SMALL, getMany: SMALL * MANY, large: LARGE,
 };
 
 /** Random bytes, or random printable ASCII for clients that need strings. */
@@ -138,6 +139,11 @@ export class Bench {
         return (i) => a.get(small[i % SMALL_KEYS]!).then(found);
       case 'set100':
         return (i) => a.set(setKeys[i % SMALL_KEYS]!, sv[i & 15]!);
+      case 'setq100': {
+        const quiet = a.setNoreply?.bind(a);
+        if (quiet === undefined) throw new Error('no noreply set');
+        return (i) => quiet(setKeys[i % SMALL_KEYS]!, sv[i & 15]!);
+      }
       case 'getMany': {
         const batches = Array.from({ length: SMALL_KEYS / MANY }, (_, b) => small.slice(b * MANY, (b + 1) * MANY));
         return (i) =>
