@@ -1,0 +1,46 @@
+/** The few ANSI escapes the CLI uses (ECMA-48 / xterm); no dependency needed for these. */
+export const ESC = '\u001b[';
+
+/** Screen control for the in-place `top` view. */
+export const screen = {
+  enterAlternate: `${ESC}?1049h`,
+  leaveAlternate: `${ESC}?1049l`,
+  hideCursor: `${ESC}?25l`,
+  showCursor: `${ESC}?25h`,
+  home: `${ESC}H`,
+  clearLine: `${ESC}K`,
+  clearBelow: `${ESC}J`,
+} as const;
+
+/** A style a piece of text can have. */
+export type Style = 'bold' | 'dim' | 'inverse' | 'red' | 'green' | 'yellow' | 'cyan';
+
+const CODES: Record<Style, string> = { bold: '1', dim: '2', inverse: '7', red: '31', green: '32', yellow: '33', cyan: '36' };
+
+/** Paints text, or leaves it plain when colors are off. */
+export type Paint = (text: string, style: Style) => string;
+
+/**
+ * A painter: SGR codes around the text when `enabled`, the text unchanged otherwise.
+ *
+ * @example
+ * ```ts
+ * const paint = painter(colorsWanted(terminal));
+ * terminal.out.write(paint('down', 'red'));
+ * ```
+ */
+export function painter(enabled: boolean): Paint {
+  return enabled ? (text, style) => `${ESC}${CODES[style]}m${text}${ESC}0m` : (text) => text;
+}
+
+/** Text without SGR sequences: its visible width (all our text is single-width). */
+export function visible(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '');
+}
+
+/** Pads to `width` visible columns, left or right aligned, ignoring escapes. */
+export function pad(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+  const fill = ' '.repeat(Math.max(0, width - visible(text).length));
+  return align === 'left' ? text + fill : fill + text;
+}
