@@ -37,7 +37,8 @@ export interface TopModel {
   readonly at: number;
 }
 
-const LABELS: Record<ServerHealth['state'], HealthLabel> = { up: 'up', failing: 'backing-off', dead: 'down', removed: 'removed' };
+/** The label `top` shows for each HashClient health state. */
+export const LABELS: Record<ServerHealth['state'], HealthLabel> = { up: 'up', failing: 'backing-off', dead: 'down', removed: 'removed' };
 
 /**
  * The pure heart of `top`: (previous sample, sample, health, now) → rows. Rates are counter deltas

@@ -1,6 +1,6 @@
-import { catchError, combineLatest, exhaustMap, map, of, scan, timer, type Observable, type SchedulerLike } from 'rxjs';
+import { catchError, combineLatest, exhaustMap, map, of, scan, timer, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { ServerHealth } from '../index.js';
-import { topModel, type Sample, type Stats, type TopModel } from './top-model.js';
+import { LABELS, topModel, type Sample, type Stats, type TopModel } from './top-model.js';
 
 /** What `top` watches: a way to poll every live server's stats, and the cluster's health. */
 export interface TopSource {
@@ -30,7 +30,23 @@ export function topModels(source: TopSource, interval: number, scheduler: Schedu
     ),
     scan((pair: { prev: Sample | undefined; curr: Sample | undefined }, sample) => ({ prev: pair.curr, curr: sample }), { prev: undefined, curr: undefined }),
   );
-  return combineLatest([samples$, source.health$]).pipe(
+  return combineLatest([samples$, source.health$.pipe(steadySince())]).pipe(
     map(([{ prev, curr }, health]) => topModel(prev, curr ?? { at: scheduler.now(), stats: new Map() }, health, scheduler.now())),
   );
+}
+
+/**
+ * Keeps each server's `since` from when its shown health began. A dead server's failed probe emits
+ * `dead` again with a new `since` (every `deadTimeout`), which would make "down for" restart at 0s;
+ * a server that stays down should read as down since it went down.
+ */
+export function steadySince(): OperatorFunction<ReadonlyMap<string, ServerHealth>, ReadonlyMap<string, ServerHealth>> {
+  return scan((shown: ReadonlyMap<string, ServerHealth>, health) => {
+    const out = new Map<string, ServerHealth>();
+    for (const [name, h] of health) {
+      const before = shown.get(name);
+      out.set(name, before !== undefined && LABELS[before.state] === LABELS[h.state] ? { ...h, since: before.since } : h);
+    }
+    return out;
+  }, new Map<string, ServerHealth>());
 }

@@ -37,22 +37,28 @@ export function topLines(model: TopModel, { interval, paint }: TopViewSettings):
   const down = model.rows.length - model.up;
   const summary = `${model.rows.length} server${model.rows.length === 1 ? '' : 's'}: ${model.up} up${down > 0 ? `, ${paint(`${down} not up`, 'red')}` : ''}`;
   const clock = new Date(model.at).toISOString().slice(11, 19);
+  // Long names (socket paths) widen the first column rather than push the others out of line.
+  const first = Math.max(COLUMNS[0][1], ...model.rows.map((r) => r.name.length));
+  const cells = (values: readonly string[]): string => line(values, first);
   return [
     `${paint('rxmemcache top', 'bold')}  ${summary}  every ${interval} ms  ${clock} UTC`,
     '',
     paint(cells(COLUMNS.map(([title]) => title)), 'inverse'),
     ...model.rows.map((row) => cells(rowCells(row, paint))),
-    paint(cells(rowCells({ ...model.total }, paint, `${model.up}/${model.rows.length} up`)), 'bold'),
+    paint(cells(rowCells(model.total, paint, `${model.up}/${model.rows.length} up`)), 'bold'),
     '',
     paint('q or Ctrl-C to quit', 'dim'),
   ];
 }
 
-function cells(values: readonly string[]): string {
-  return values.map((value, i) => {
-    const [, width, align] = COLUMNS[i] ?? ['', value.length, 'left'];
-    return pad(value, width, align);
-  }).join(' ').trimEnd();
+function line(values: readonly string[], firstWidth: number): string {
+  return values
+    .map((value, i) => {
+      const [, width, align] = COLUMNS[i] ?? ['', value.length, 'left'];
+      return pad(value, i === 0 ? firstWidth : width, align);
+    })
+    .join(' ')
+    .trimEnd();
 }
 
 function rowCells(row: TopRow, paint: Paint, healthText?: string): string[] {

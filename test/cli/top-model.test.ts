@@ -84,6 +84,13 @@ describe('topLines', () => {
     ]);
   });
 
+  it('a long server name widens the first column and keeps the others in line', () => {
+    const socket = '/var/run/memcached/a-rather-long-socket-name.sock';
+    const lines = topLines(topModel(undefined, sample(T0, [[socket, stats()]]), new Map([[socket, up(T0)]]), T0), { interval: 1000, paint: painter(false) });
+    expect(lines[2]?.indexOf('HEALTH')).toBe(socket.length + 1);
+    expect(lines[3]?.indexOf('up')).toBe(socket.length + 1);
+  });
+
   it('colors health only when painting is on', () => {
     const lines = topLines(model, { interval: 1000, paint: painter(true) });
     expect(lines[3]).toContain('\u001b[32mup\u001b[0m');

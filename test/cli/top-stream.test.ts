@@ -60,6 +60,17 @@ describe('topModels', () => {
     });
   });
 
+  it("a dead server's failed probes (dead again, a new since) do not restart its time down", () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ hot, expectObservable }) => {
+      const source = counting(1, scheduler);
+      const health$ = hot('a--d--e--u', { a: health('up'), d: health('dead', 3), e: health('dead', 6), u: health('up', 9) });
+      const models = topModels({ stats: source.stats, health$ }, 100, scheduler);
+      const shown = models.pipe(map((m) => `${m.rows[0]?.health}:${m.rows[0]?.since}`));
+      expectObservable(shown, '12ms !').toBe('-a-d--e--u', { a: 'up:1', d: 'down:0', e: 'down:3', u: 'up:0' });
+    });
+  });
+
   it('a poll that fails shows the servers without numbers, and polling goes on', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ cold, expectObservable }) => {
