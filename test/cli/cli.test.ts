@@ -153,6 +153,20 @@ describe('the whole cluster', () => {
   });
 });
 
+describe('top without a terminal', () => {
+  it('prints one plain screen after another and stops after --count screens', async () => {
+    const { code, stdout } = await cli.run(['top', '--count', '2', '--interval', '100', ...specs]);
+    expect(code).toBe(0);
+    expect(stdout).not.toContain('\u001b');
+    const screens = stdout.split('rxmemcache top  ').slice(1);
+    expect(screens).toHaveLength(2);
+    for (const screen of screens) {
+      expect(screen).toMatch(/^2 servers: 2 up  every 100 ms/);
+      for (const spec of specs) expect(screen).toMatch(new RegExp(`^${spec} +up `, 'm'));
+    }
+  });
+});
+
 describe('usage', () => {
   it('--help prints every command and exits 0', async () => {
     const { code, stdout } = await cli.run(['--help']);
