@@ -62,6 +62,12 @@ export function nodeTerminal(): Terminal {
         },
       }
     : undefined;
+  // `rxmemcache keys | head` closes the pipe early: the reader has what it wanted, so end quietly
+  // instead of dying on an unhandled EPIPE with a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
   return {
     out: process.stdout,
     err: process.stderr,

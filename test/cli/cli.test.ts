@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +130,16 @@ describe('the whole cluster', () => {
     await unicode.set(Buffer.from([0x6b, 0xe9]), 'y', { noreply: false });
     await unicode.close();
     expect((await cli.run(['keys', ...specs])).stdout.split('\n').sort()).toEqual(['', 'café:1', 'k%E9']);
+  });
+
+  it('keys into a pipe that closes early (| head) ends quietly', async () => {
+    await check.setMany(Array.from({ length: 20_000 }, (_, i) => [`many:${i}`, 'x'] as const), { noreply: false });
+    const script = `"${process.execPath}" "${cli.main}" keys ${specs.join(' ')} | head -n 1; echo "status \${PIPESTATUS[0]}"`;
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+      execFile('bash', ['-c', script], { timeout: 20_000, encoding: 'utf8' }, (error, out, err) => (error === null ? resolve({ stdout: out, stderr: err }) : reject(error))),
+    );
+    expect(stdout).toMatch(/^many:[0-9]+\nstatus 0\n$/);
+    expect(stderr).toBe('');
   });
 
   it('flush empties every server', async () => {
