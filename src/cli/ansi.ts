@@ -35,7 +35,6 @@ export function painter(enabled: boolean): Paint {
 
 /** Text without SGR sequences: its visible width (all our text is single-width). */
 export function visible(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 
@@ -43,4 +42,27 @@ export function visible(text: string): string {
 export function pad(text: string, width: number, align: 'left' | 'right' = 'left'): string {
   const fill = ' '.repeat(Math.max(0, width - visible(text).length));
   return align === 'left' ? text + fill : fill + text;
+}
+
+/**
+ * Cuts a line to `columns` visible characters, keeping its escapes (and resetting the style when it
+ * cut inside one), so a narrow terminal does not wrap the in-place view onto the next line.
+ *
+ * @example
+ * ```ts
+ * fit('\u001b[31mdown\u001b[0m and more', 2); // '\u001b[31mdo\u001b[0m'
+ * ```
+ */
+export function fit(line: string, columns: number): string {
+  if (visible(line).length <= columns) return line;
+  let out = '';
+  let shown = 0;
+  for (const part of line.split(/(\u001b\[[0-9;]*m)/)) {
+    if (part.startsWith(ESC)) out += part;
+    else {
+      out += part.slice(0, Math.max(0, columns - shown));
+      shown += Math.min(part.length, Math.max(0, columns - shown));
+    }
+  }
+  return out.includes(ESC) ? `${out}${ESC}0m` : out;
 }

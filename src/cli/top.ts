@@ -1,6 +1,6 @@
 import { asyncScheduler, catchError, map, of, take, type Observable, type SchedulerLike } from 'rxjs';
 import { MemcacheClusterError, type HashClient } from '../index.js';
-import { painter, screen } from './ansi.js';
+import { fit, painter, screen } from './ansi.js';
 import type { CliCommand } from './one-shot.js';
 import type { Stats } from './top-model.js';
 import { topModels } from './top-stream.js';
@@ -41,7 +41,7 @@ export function runTop(client: HashClient, terminal: Terminal, interval: number,
       count === undefined ? (s: Observable<string[]>) => s : take(count),
     );
     const subscription = screens$.subscribe({
-      next: (lines) => terminal.out.write(inPlace ? redraw(lines) : `${lines.join('\n')}\n\n`),
+      next: (lines) => terminal.out.write(inPlace ? redraw(lines, terminal.out.columns) : `${lines.join('\n')}\n\n`),
       complete: stop,
     });
     // The subscription may have completed synchronously (a virtual scheduler), already stopped.
@@ -57,7 +57,11 @@ function pollStats(client: HashClient): Observable<ReadonlyMap<string, Stats>> {
   );
 }
 
-/** Draws over the previous screen: home, each line cleared to its end, and everything below cleared. */
-export function redraw(lines: readonly string[]): string {
-  return screen.home + lines.map((line) => line + screen.clearLine).join('\r\n') + screen.clearBelow;
+/**
+ * Draws over the previous screen: home, each line cut to the terminal's width (a wrapped line would
+ * push the screen down) and cleared to its end, and everything below cleared.
+ */
+export function redraw(lines: readonly string[], columns?: number): string {
+  const cut = columns === undefined || columns <= 0 ? (line: string) => line : (line: string) => fit(line, columns);
+  return screen.home + lines.map((line) => cut(line) + screen.clearLine).join('\r\n') + screen.clearBelow;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemcacheIllegalInputError } from '../../src/index.js';
-import { painter, pad, visible } from '../../src/cli/ansi.js';
+import { fit, painter, pad, visible } from '../../src/cli/ansi.js';
+import { redraw } from '../../src/cli/top.js';
 import { parseInvocation } from '../../src/cli/args.js';
 import { bytes, count, duration, percent } from '../../src/cli/format.js';
 import { progressLine } from '../../src/cli/progress.js';
@@ -47,6 +48,20 @@ describe('colors', () => {
     expect(red).toBe('\u001b[31mdown\u001b[0m');
     expect(visible(pad(red, 6))).toBe('down  ');
     expect(painter(false)('down', 'red')).toBe('down');
+  });
+
+  it('fit cuts to the visible width, keeps escapes and resets a style it cut into', () => {
+    const red = painter(true)('down', 'red');
+    expect(fit('abcdef', 4)).toBe('abcd');
+    expect(fit('abc', 4)).toBe('abc');
+    expect(fit(`ab${red}xyz`, 4)).toBe('ab\u001b[31mdo\u001b[0m\u001b[0m');
+    expect(visible(fit(`ab${red}xyz`, 4))).toBe('abdo');
+    expect(fit(`${red}xyz`, 6)).toBe(`${red}xy\u001b[0m`);
+  });
+
+  it('redraw goes home, cuts each line to the width, clears to the end of each line and below', () => {
+    expect(redraw(['abcdef', 'gh'], 4)).toBe('\u001b[Habcd\u001b[K\r\ngh\u001b[K\u001b[J');
+    expect(redraw(['abcdef'])).toBe('\u001b[Habcdef\u001b[K\u001b[J');
   });
 });
 
