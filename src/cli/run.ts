@@ -50,9 +50,7 @@ export async function runCli(argv: readonly string[], terminal: Terminal): Promi
  */
 function clientOptions({ command, timeout, interval }: Invocation): HashClientOptions<string | Uint8Array> {
   const base = { timeout, connectTimeout: Math.min(timeout, 5000) };
-  if (command !== 'top') return base;
-  const each = Math.min(timeout, interval);
-  return { ...base, timeout: each, connectTimeout: each, retryTimeout: interval, deadTimeout: Math.max(1000, interval) };
+  return command === 'top' ? { ...base, retryTimeout: interval, deadTimeout: Math.max(1000, interval) } : base;
 }
 
 /** `rxmemcache --help`. */

@@ -87,6 +87,23 @@ describe('rxmemcache top in a terminal', () => {
     expect(s.pane('cursor_flag')).toBe('1');
   });
 
+  it('a paused server (SIGSTOP: connections accepted, nothing answered) goes down without freezing the view', async () => {
+    const [live, paused] = servers as [MemcachedServer, MemcachedServer, MemcachedServer];
+    session = startTmux(`rxmc-top-pause-${process.pid}`, [process.execPath, cli.main, 'top', '--interval', '250', live.spec, paused.spec]);
+    const s = session;
+    await s.waitFor((text) => text.includes('2 servers: 2 up'), 'both servers up');
+    paused.pause();
+    try {
+      const clock = (text: string): string | undefined => /([0-9:]{8}) UTC/.exec(text)?.[1];
+      const first = await s.waitFor((text) => health(text, paused.spec) === 'down', 'the paused server down');
+      // The view goes on: the clock in the title moves while the server stays paused.
+      await s.waitFor((text) => clock(text) !== clock(first) && health(text, paused.spec) === 'down' && health(text, live.spec) === 'up', 'a later screen');
+    } finally {
+      paused.resume();
+    }
+    await s.waitFor((text) => text.includes('2 servers: 2 up'), 'the resumed server up');
+  });
+
   it('SIGTERM puts the screen back and exits 0; NO_COLOR leaves the screen uncolored', async () => {
     session = startTmux(`rxmc-top-term-${process.pid}`, [process.execPath, cli.main, 'top', servers[0]?.spec ?? ''], { NO_COLOR: '1' });
     const s = session;
