@@ -1,7 +1,9 @@
 // Drives a real terminal for `rxmemcache top`: a detached tmux session of a fixed size, its screen
 // read with capture-pane, keys sent with send-keys. Waits poll the screen with a bound, never sleep.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { aptInstall, isRoot } from '../support/processes.js';
 
 /** One tmux session running a command; `kill()` is safe to call twice. */
 export interface TmuxSession {
@@ -14,6 +16,24 @@ export interface TmuxSession {
   /** Polls the screen every 100 ms until `test` holds; fails after `ms` with the last screen. */
   waitFor(test: (screen: string) => boolean, what: string, ms?: number): Promise<string>;
   kill(): void;
+}
+
+/**
+ * Makes sure the tmux binary is there, installing the Debian package as root (as the memcached set-up
+ * does), else failing with what to do.
+ */
+export function ensureTmux(): void {
+  const found = (): boolean => {
+    try {
+      execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (found()) return;
+  if (isRoot()) aptInstall('tmux', 'tmux not found (the top tests read its screen)');
+  if (!found()) throw new Error('tmux not found: the `rxmemcache top` tests need it. Install it with `apt-get install -y tmux`.');
 }
 
 const tmux = (...args: string[]): string => execFileSync('tmux', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -58,5 +78,7 @@ export function startTmux(name: string, argv: readonly string[], env: Record<str
 /** The pid of the program the session's shell started (its only child). */
 export function childPid(session: TmuxSession): number {
   const shell = session.pane('pane_pid');
-  return Number(execFileSync('pgrep', ['-P', shell], { encoding: 'utf8' }).trim().split('\n')[0]);
+  const pid = Number(readFileSync(`/proc/${shell}/task/${shell}/children`, 'latin1').trim().split(' ')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`tmux ${session.name}: no program under shell ${shell}`);
+  return pid;
 }

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HashClient } from '../../src/index.js';
 import { startMemcached, type MemcachedServer } from '../support/memcached.js';
 import { buildCli, type BuiltCli } from './cli-process.js';
-import { childPid, startTmux, type TmuxSession } from './tmux.js';
+import { childPid, ensureTmux, startTmux, type TmuxSession } from './tmux.js';
 
 // `rxmemcache top` in a real terminal (tmux): three servers, one stopped by pid and restarted on its
 // port, read off the screen. RXMC_TOP_CAPTURE=<file> saves the screen with one server down.
@@ -18,6 +18,7 @@ let session: TmuxSession | undefined;
 let dir: string;
 
 beforeAll(async () => {
+  ensureTmux();
   cli = buildCli('cli-top');
   servers = await Promise.all([startMemcached(), startMemcached(), startMemcached()]);
   dir = mkdtempSync(join(tmpdir(), 'rxmc-top-'));
