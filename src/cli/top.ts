@@ -1,5 +1,5 @@
 import { asyncScheduler, catchError, map, of, take, type Observable, type SchedulerLike } from 'rxjs';
-import { MemcacheClusterError, type HashClient } from '../index.js';
+import { MemcacheClusterError, type ServerHealth } from '../index.js';
 import { fit, painter, screen } from './ansi.js';
 import type { CliCommand } from './one-shot.js';
 import type { Stats } from './top-model.js';
@@ -15,8 +15,14 @@ import { colorsWanted, type Terminal } from './terminal.js';
  */
 export const top: CliCommand = (client, { interval, count }, terminal) => runTop(client, terminal, interval, count, asyncScheduler);
 
+/** What `top` needs of a client; `HashClient` has it. */
+export interface TopClient {
+  stats(): Observable<ReadonlyMap<string, Stats>>;
+  readonly health$: Observable<ReadonlyMap<string, ServerHealth>>;
+}
+
 /** `top` on any scheduler; resolves to the exit code once it stops. */
-export function runTop(client: HashClient, terminal: Terminal, interval: number, count: number | undefined, scheduler: SchedulerLike): Promise<number> {
+export function runTop(client: TopClient, terminal: Terminal, interval: number, count: number | undefined, scheduler: SchedulerLike): Promise<number> {
   return new Promise((resolve) => {
     const inPlace = terminal.out.isTTY === true;
     const settings = { interval, paint: painter(colorsWanted(terminal)) };
@@ -51,7 +57,7 @@ export function runTop(client: HashClient, terminal: Terminal, interval: number,
 }
 
 /** One poll of every live server's stats; servers that failed are left out (their health tells why). */
-function pollStats(client: HashClient): Observable<ReadonlyMap<string, Stats>> {
+function pollStats(client: TopClient): Observable<ReadonlyMap<string, Stats>> {
   return client.stats().pipe(
     catchError((error: unknown) => of(error instanceof MemcacheClusterError && error.partial instanceof Map ? (error.partial as Map<string, Stats>) : new Map<string, Stats>())),
   );
