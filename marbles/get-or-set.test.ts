@@ -1,3 +1,4 @@
+import { catchError, EMPTY, mergeMap } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { Client, MemcacheIllegalInputError, MemcacheTimeoutError } from '../src/index.js';
 import { createFakeTransport, type Reply } from './fake-transport.js';
@@ -156,13 +157,52 @@ describe('getOrSet: the caller that won', () => {
     expect(sent()).toEqual(['0 mg k v f c t N30 R10', '50 md k C7 I']);
   });
 
-  it('unsubscribed while loading: the loader is unsubscribed and nothing is stored', () => {
-    const { scheduler, client, sent } = rig({ mg: [PLACEHOLDER_WON] });
+  it('unsubscribed while loading: the loader is unsubscribed, nothing is stored, and the placeholder is deleted at once', () => {
+    const { scheduler, client, sent } = rig({ mg: [PLACEHOLDER_WON], md: ['HD\r\n'] });
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const loader = cold<string>('200ms (x|)', { x: 'fresh' });
       expectObservable(client.getOrSet('k', () => loader, { ttl: 60 }), '^ 99ms !').toBe('');
       expectSubscriptions(loader.subscriptions).toBe('^ 99ms !');
     });
+    expect(sent()).toEqual(['0 mg k v f c t N30', '100 md k C7']);
+  });
+
+  it('unsubscribed while refreshing a stale item: marks it stale again, so the next caller wins', () => {
+    const { scheduler, client, sent } = rig({ mg: [STALE_WON, STALE_WON], md: ['HD\r\n'], ms: ['HD\r\n'] });
+    scheduler.run(({ cold, expectObservable }) => {
+      const slow = cold<string>('200ms (x|)', { x: 'slow' });
+      const next = cold<string>('10ms (y|)', { y: 'next' });
+      expectObservable(client.getOrSet('k', () => slow, { ttl: 60 }), '^ 49ms !').toBe('');
+      const later = cold('60ms (g|)').pipe(mergeMap(() => client.getOrSet('k', () => next, { ttl: 60 })));
+      expectObservable(later).toBe('70ms (v|)', { v: 'next' });
+    });
+    expect(sent()).toEqual(['0 mg k v f c t N30', '50 md k C8 I', '60 mg k v f c t N30', '70 ms k 4 F16 T60 C8 I']);
+  });
+
+  it('unsubscribed after its value came: the store goes ahead and nothing is given back', () => {
+    const { scheduler, client, sent } = rig({ mg: [PLACEHOLDER_WON] });
+    scheduler.run(({ cold, expectObservable }) => {
+      const loader = cold<string>('20ms (x|)', { x: 'fresh' });
+      // The server never answers the ms: the caller leaves while the store is in flight.
+      expectObservable(client.getOrSet('k', () => loader, { ttl: 60 }), '^ 49ms !').toBe('');
+    });
+    expect(sent()).toEqual(['0 mg k v f c t N30', '20 ms k 5 F16 T60 C7']);
+  });
+
+  it('unsubscribed by destroy() while loading: the give-back fails quietly with the closed client, nothing unhandled', () => {
+    const { scheduler, client, sent } = rig({ mg: [PLACEHOLDER_WON] });
+    const errors: unknown[] = [];
+    scheduler.run(({ cold, expectObservable }) => {
+      const loader = cold<string>('200ms (x|)', { x: 'fresh' });
+      const caller = client.getOrSet('k', () => loader, { ttl: 60 }).pipe(catchError((e: unknown) => (errors.push(e), EMPTY)));
+      const subscription = caller.subscribe();
+      scheduler.schedule(() => {
+        client.destroy();
+        subscription.unsubscribe();
+      }, 30);
+      expectObservable(cold('100ms (d|)')).toBe('100ms (d|)');
+    });
+    expect(errors).toEqual([]);
     expect(sent()).toEqual(['0 mg k v f c t N30']);
   });
 });

@@ -48,3 +48,30 @@ describe('an empty value with client flags 0 is not a placeholder', () => {
     expect(await client.getOrSet(k, () => 'second', { ttl: 300, timeout: 0 })).toBe('second');
   });
 });
+
+describe('a winner that goes away while its loader runs', () => {
+  it('gives the win back at once: the next caller wins without waiting out the lease', async () => {
+    const k = fresh();
+    let release: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (release = resolve));
+    const subscription = client.getOrSet(k, () => new Promise<string>(() => release()), { ttl: 300, lease: 600 }).subscribe();
+    await started;
+    subscription.unsubscribe();
+    // timeout 0: a caller that does not win at once fails, so this passes only if the win was given back.
+    expect(await client.getOrSet(k, () => 'next', { ttl: 300, lease: 600, timeout: 0 })).toBe('next');
+    expect((await client.metaGet(k)).value).toBe('next');
+  });
+
+  it('over a stale item: marks it stale again, and the next caller refreshes it', async () => {
+    const k = fresh();
+    await client.set(k, 'old', { noreply: false });
+    await client.invalidate(k);
+    let release: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (release = resolve));
+    const subscription = client.getOrSet(k, () => new Promise<string>(() => release()), { ttl: 300 }).subscribe();
+    await started;
+    subscription.unsubscribe();
+    expect(await client.getOrSet(k, () => 'refreshed', { ttl: 300, timeout: 0 })).toBe('refreshed');
+  });
+});
+
