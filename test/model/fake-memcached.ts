@@ -93,6 +93,8 @@ export interface ServerTraits {
 /** What the rig needs of one connection's scripted server, whatever dialect it speaks. */
 export interface ServerSide {
   readonly noreplyErrors: number;
+  /** Error lines sent inside a run of quiet meta commands, which name no command: the client must drop the connection. */
+  readonly quietErrors?: number;
   readonly auths: number;
   readonly owed: number;
   take(bytes: number): { readonly data: string; readonly completed: number[] };

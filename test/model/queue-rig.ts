@@ -203,6 +203,7 @@ export class QueueRig {
       lastChunkAt: (n) => this.lastChunkAt[n],
       waitingBesides: (call) => this.calls.filter((c) => c !== call && c.state === 'pending' && c.writtenOn === undefined).length,
       maxQueue: this.setup.maxQueue,
+      desynced: (n) => (n === undefined ? this.servers : [this.servers[n]]).some((server) => (server?.quietErrors ?? 0) > 0),
     };
   }
 
