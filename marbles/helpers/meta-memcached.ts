@@ -1,4 +1,4 @@
-import { idOf, ownReply, REPLY_ERROR, valueOf, type CallKind, type OwnReply, type ServerSide, type ServerTraits } from '../../test/model/fake-memcached.js';
+import { idOf, NOREPLY_ERROR, ownReply, REPLY_ERROR, valueOf, type CallKind, type OwnReply, type ServerSide, type ServerTraits } from '../../test/model/fake-memcached.js';
 
 // The queue model's scripted memcached, speaking the meta dialect a `protocol: 'meta'` client writes:
 // `mg` (a single get), `ms`/`md` answered or quiet (`q`), the `mn` that closes each quiet run, and the
@@ -8,17 +8,21 @@ import { idOf, ownReply, REPLY_ERROR, valueOf, type CallKind, type OwnReply, typ
 /**
  * What call `id` of `kind` must get on the meta dialect: as on text, except that quiet writes resolve
  * with their true result (a quiet set stores when the id is even, else the server says `NS`; a quiet
- * delete finds the key when the id is even, else `NF`).
+ * delete finds the key when the id is even, else `NF`). A quiet set whose id is divisible by 5 gets a
+ * `SERVER_ERROR` (as memcached sends errors even to quiet commands): no value at all, as that line names
+ * no command and the connection must go.
  */
 export function ownMetaReply(kind: CallKind, id: number): OwnReply {
+  if ((kind === 'setNoreply' || kind === 'setLargeNoreply') && id % 5 === 0) return { kind: 'serverError', message: NOREPLY_ERROR };
   if (kind === 'setNoreply' || kind === 'setLargeNoreply' || kind === 'deleteNoreply') return { kind: 'value', value: id % 2 === 0 };
   return ownReply(kind, id);
 }
 
 /** One connection's meta-speaking server side: the same surface as the text FakeConnection. */
 export class MetaFakeConnection implements ServerSide {
-  /** Quiet commands never provoke an error here, so nothing reaches noreplyErrors$. */
+  /** Errors to quiet commands close the connection instead of reaching noreplyErrors$. */
   readonly noreplyErrors = 0;
+  quietErrors = 0;
   auths = 0;
   private output = '';
   private sent = 0;
@@ -86,6 +90,9 @@ export class MetaFakeConnection implements ServerSide {
       this.reply(id, typeof value === 'string' ? `VA ${value.length} f16 ${opaque}\r\n${value}\r\n` : `EN ${opaque}\r\n`);
     } else if (verb === 'ms' && !quiet && id % 7 === 0) {
       this.reply(id, `SERVER_ERROR ${REPLY_ERROR}\r\n`);
+    } else if (own.kind === 'serverError') {
+      this.quietErrors++;
+      this.reply(id, `SERVER_ERROR ${own.message}\r\n`);
     } else if (verb === 'ms' || verb === 'md') {
       const done = own.kind === 'value' && own.value === true;
       const refusal = verb === 'ms' ? 'NS' : 'NF';
