@@ -1,3 +1,4 @@
+import { catchError, EMPTY, mergeMap } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { Client, MemcacheIllegalInputError, MemcacheTimeoutError } from '../src/index.js';
 import { createFakeTransport, type Reply } from './fake-transport.js';
@@ -26,8 +27,11 @@ function scripted(replies: Partial<Record<'mg' | 'ms' | 'md', string[]>>): (writ
   };
 }
 
-const PLACEHOLDER_WON = 'VA 0 f0 c7 W\r\n\r\n';
-const PLACEHOLDER_TAKEN = 'VA 0 c7 Z\r\n\r\n';
+// memcached 1.6.18 reports the TTL of the placeholder a vivify win creates as -1 (never), and the real
+// one (the lease) to later callers; an empty item due for a refresh (R) has a finite TTL when it wins.
+const PLACEHOLDER_WON = 'VA 0 f0 c7 t-1 W\r\n\r\n';
+const PLACEHOLDER_TAKEN = 'VA 0 f0 c7 t25 Z\r\n\r\n';
+const EMPTY_DUE_WON = 'VA 0 f0 c7 t8 W\r\n\r\n';
 const FRESH = 'VA 5 f16 c9\r\nfresh\r\n';
 const STALE_WON = 'VA 3 f16 c8 X W\r\nold\r\n';
 const STALE_TAKEN = 'VA 3 f16 c8 X Z\r\nold\r\n';
@@ -50,7 +54,7 @@ describe('getOrSet: a caller that lost the race', () => {
       expectObservable(client.getOrSet('k', () => loader, options)).toBe('70ms (v|)', { v: 'fresh' });
       expectSubscriptions(loader.subscriptions).toBe([]);
     });
-    expect(sent()).toEqual(['0 mg k v f c N5', '10 mg k v f c N5', '30 mg k v f c N5', '70 mg k v f c N5']);
+    expect(sent()).toEqual(['0 mg k v f c t N5', '10 mg k v f c t N5', '30 mg k v f c t N5', '70 mg k v f c t N5']);
   });
 
   it('gives up at exactly its timeout with MemcacheTimeoutError: the last wait is cut to the deadline', () => {
@@ -81,7 +85,7 @@ describe('getOrSet: a caller that lost the race', () => {
       expectObservable(client.getOrSet('k', () => loader, { ttl: 60 })).toBe('(v|)', { v: 'old' });
       expectSubscriptions(loader.subscriptions).toBe([]);
     });
-    expect(sent()).toEqual(['0 mg k v f c N30']);
+    expect(sent()).toEqual(['0 mg k v f c t N30']);
   });
 
   it('stops polling when unsubscribed: no mg after the unsubscription', () => {
@@ -102,7 +106,7 @@ describe('getOrSet: the caller that won', () => {
       expectObservable(client.getOrSet('k', () => loader, { ttl: 60, lease: 5, recache: 10 })).toBe('200ms (v|)', { v: 'fresh' });
       expectSubscriptions(loader.subscriptions).toBe('^ 199ms !');
     });
-    expect(sent()).toEqual(['0 mg k v f c N5 R10', '200 ms k 5 F16 T60 C7']);
+    expect(sent()).toEqual(['0 mg k v f c t N5 R10', '200 ms k 5 F16 T60 C7']);
   });
 
   it('over a stale item stores with its cas and I, so a value computed before a newer invalidation stays stale', () => {
@@ -110,7 +114,7 @@ describe('getOrSet: the caller that won', () => {
     scheduler.run(({ expectObservable }) => {
       expectObservable(client.getOrSet('k', () => 'fresh', { ttl: 60 })).toBe('(v|)', { v: 'fresh' });
     });
-    expect(sent()).toEqual(['0 mg k v f c N30', '0 ms k 5 F16 T60 C8 I']);
+    expect(sent()).toEqual(['0 mg k v f c t N30', '0 ms k 5 F16 T60 C8 I']);
   });
 
   it('still gets its own value when someone stored a fresher one meanwhile (EX): that one is kept', () => {
@@ -118,7 +122,7 @@ describe('getOrSet: the caller that won', () => {
     scheduler.run(({ expectObservable }) => {
       expectObservable(client.getOrSet('k', () => 'mine', { ttl: 60 })).toBe('(v|)', { v: 'mine' });
     });
-    expect(sent()).toEqual(['0 mg k v f c N30', '0 ms k 4 F16 T60 C7']);
+    expect(sent()).toEqual(['0 mg k v f c t N30', '0 ms k 4 F16 T60 C7']);
   });
 
   it('with a throwing loader, deletes its placeholder (by cas) and then fails with the loader’s error', () => {
@@ -128,7 +132,7 @@ describe('getOrSet: the caller that won', () => {
       const loader = cold<string>('50ms #', undefined, boom);
       expectObservable(client.getOrSet('k', () => loader, { ttl: 60 })).toBe('50ms #', undefined, boom);
     });
-    expect(sent()).toEqual(['0 mg k v f c N30', '50 md k C7']);
+    expect(sent()).toEqual(['0 mg k v f c t N30', '50 md k C7']);
   });
 
   it('with a loader that throws over a stale item, marks it stale again so the next caller wins', () => {
@@ -140,17 +144,66 @@ describe('getOrSet: the caller that won', () => {
       };
       expectObservable(client.getOrSet('k', loader, { ttl: 60 })).toBe('#', undefined, boom);
     });
-    expect(sent()).toEqual(['0 mg k v f c N30', '0 md k C8 I']);
+    expect(sent()).toEqual(['0 mg k v f c t N30', '0 md k C8 I']);
   });
 
-  it('unsubscribed while loading: the loader is unsubscribed and nothing is stored', () => {
-    const { scheduler, client, sent } = rig({ mg: [PLACEHOLDER_WON] });
+  it('with a loader that throws on the refresh win of a real empty item (flags 0), marks it stale again, not deleted', () => {
+    const { scheduler, client, sent } = rig({ mg: [EMPTY_DUE_WON], md: ['HD\r\n'] });
+    const boom = new Error('database down');
+    scheduler.run(({ cold, expectObservable }) => {
+      const loader = cold<string>('50ms #', undefined, boom);
+      expectObservable(client.getOrSet('k', () => loader, { ttl: 60, recache: 10 })).toBe('50ms #', undefined, boom);
+    });
+    expect(sent()).toEqual(['0 mg k v f c t N30 R10', '50 md k C7 I']);
+  });
+
+  it('unsubscribed while loading: the loader is unsubscribed, nothing is stored, and the placeholder is deleted at once', () => {
+    const { scheduler, client, sent } = rig({ mg: [PLACEHOLDER_WON], md: ['HD\r\n'] });
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const loader = cold<string>('200ms (x|)', { x: 'fresh' });
       expectObservable(client.getOrSet('k', () => loader, { ttl: 60 }), '^ 99ms !').toBe('');
       expectSubscriptions(loader.subscriptions).toBe('^ 99ms !');
     });
-    expect(sent()).toEqual(['0 mg k v f c N30']);
+    expect(sent()).toEqual(['0 mg k v f c t N30', '100 md k C7']);
+  });
+
+  it('unsubscribed while refreshing a stale item: marks it stale again, so the next caller wins', () => {
+    const { scheduler, client, sent } = rig({ mg: [STALE_WON, STALE_WON], md: ['HD\r\n'], ms: ['HD\r\n'] });
+    scheduler.run(({ cold, expectObservable }) => {
+      const slow = cold<string>('200ms (x|)', { x: 'slow' });
+      const next = cold<string>('10ms (y|)', { y: 'next' });
+      expectObservable(client.getOrSet('k', () => slow, { ttl: 60 }), '^ 49ms !').toBe('');
+      const later = cold('60ms (g|)').pipe(mergeMap(() => client.getOrSet('k', () => next, { ttl: 60 })));
+      expectObservable(later).toBe('70ms (v|)', { v: 'next' });
+    });
+    expect(sent()).toEqual(['0 mg k v f c t N30', '50 md k C8 I', '60 mg k v f c t N30', '70 ms k 4 F16 T60 C8 I']);
+  });
+
+  it('unsubscribed after its value came: the store goes ahead and nothing is given back', () => {
+    const { scheduler, client, sent } = rig({ mg: [PLACEHOLDER_WON] });
+    scheduler.run(({ cold, expectObservable }) => {
+      const loader = cold<string>('20ms (x|)', { x: 'fresh' });
+      // The server never answers the ms: the caller leaves while the store is in flight.
+      expectObservable(client.getOrSet('k', () => loader, { ttl: 60 }), '^ 49ms !').toBe('');
+    });
+    expect(sent()).toEqual(['0 mg k v f c t N30', '20 ms k 5 F16 T60 C7']);
+  });
+
+  it('unsubscribed by destroy() while loading: the give-back fails quietly with the closed client, nothing unhandled', () => {
+    const { scheduler, client, sent } = rig({ mg: [PLACEHOLDER_WON] });
+    const errors: unknown[] = [];
+    scheduler.run(({ cold, expectObservable }) => {
+      const loader = cold<string>('200ms (x|)', { x: 'fresh' });
+      const caller = client.getOrSet('k', () => loader, { ttl: 60 }).pipe(catchError((e: unknown) => (errors.push(e), EMPTY)));
+      const subscription = caller.subscribe();
+      scheduler.schedule(() => {
+        client.destroy();
+        subscription.unsubscribe();
+      }, 30);
+      expectObservable(cold('100ms (d|)')).toBe('100ms (d|)');
+    });
+    expect(errors).toEqual([]);
+    expect(sent()).toEqual(['0 mg k v f c t N30']);
   });
 });
 

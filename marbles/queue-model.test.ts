@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CallKind } from '../test/model/fake-memcached.js';
 import { finishRun } from '../test/model/queue-finish.js';
 import { QueueRig, TIMEOUT, type CallSpec, type RigSetup } from '../test/model/queue-rig.js';
+import { META_DIALECT } from './helpers/meta-memcached.js';
 import { createTestScheduler } from './helpers/observable-matcher.js';
 
 // Model-based test of the pipelined command queue (issue 9, B), on a fake transport in virtual time:
@@ -11,17 +12,23 @@ import { createTestScheduler } from './helpers/observable-matcher.js';
 // settles exactly once and in time, with its own reply (or a typed error it can explain); nothing is
 // written after its deadline, after its unsubscribe, twice, or out of subscription order; a
 // cancelled call never settles; close() leaves no timer and no socket.
-// Reproduce: QUEUE_SEED=<seed> [QUEUE_PATH=<path>] [QUEUE_RUNS=<n>] npx vitest run marbles/queue-model.test.ts
+// A second run speaks the meta dialect (`protocol: 'meta'`): gets as `mg`, writes as `ms`/`md`, noreply
+// ones quiet and closed by `mn`, every reply checked against its opaque token; the same faults then cut
+// quiet runs (a drop before the MN, silence, timeouts), and a quiet write must still settle once, with
+// its true result or a typed error.
+// Reproduce: QUEUE_SEED=<seed> [QUEUE_PATH=<path>] [QUEUE_RUNS=<n>] [QUEUE_META_RUNS=<n>] npx vitest run marbles/queue-model.test.ts
+// (-t meta or -t text picks one run; a path replays in the run that printed it).
 
 const RUNS = Number(process.env['QUEUE_RUNS'] ?? 1000);
+const META_RUNS = Number(process.env['QUEUE_META_RUNS'] ?? 600);
 const SEED = Number(process.env['QUEUE_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 const PATH = process.env['QUEUE_PATH'];
-const totals = { programs: 0, steps: 0, calls: 0 };
+const totals = { programs: 0, steps: 0, calls: 0, metaPrograms: 0 };
 /** Setups with authentication: a handshake goes first on every connection (see queue-model-regressions.test.ts). */
 const AUTH = true;
 
 afterAll(() => {
-  console.log(`queue model: ${totals.programs} programs, ${totals.steps} steps, ${totals.calls} calls (QUEUE_SEED=${SEED})`);
+  console.log(`queue model: ${totals.programs} programs (${totals.metaPrograms} meta), ${totals.steps} steps, ${totals.calls} calls (QUEUE_SEED=${SEED})`);
 });
 
 type Step = fc.Command<object, QueueRig>;
@@ -78,26 +85,33 @@ const setups: fc.Arbitrary<RigSetup> = fc.record({
   auth: AUTH ? fc.boolean() : fc.constant(false),
 });
 
+/** A meta server always knows `mn`: the dialect needs it (protocol 'auto' picks text where it is missing). */
+const metaSetups: fc.Arbitrary<RigSetup> = setups.map((setup) => ({ ...setup, knowsMn: true, dialect: META_DIALECT }));
+
+function runPrograms(which: fc.Arbitrary<RigSetup>, runs: number): void {
+  console.log(`QUEUE_SEED=${SEED}`);
+  fc.assert(
+    fc.property(which, fc.commands(steps, { maxCommands: 60, size: 'large' }), (setup, commands) => {
+      const scheduler = createTestScheduler();
+      scheduler.run(() => {
+        const rig = new QueueRig(scheduler, setup);
+        try {
+          fc.modelRun(() => ({ model: {}, real: rig }), commands);
+          finishRun(rig);
+        } finally {
+          rig.dispose();
+        }
+        totals.programs++;
+        if (setup.dialect !== undefined) totals.metaPrograms++;
+        totals.calls += rig.calls.length;
+        expect(rig.violations).toEqual([]);
+      });
+    }),
+    { numRuns: runs, seed: SEED, ...(PATH === undefined ? {} : { path: PATH }) },
+  );
+}
+
 describe('command queue against a model, in virtual time', () => {
-  it(`${RUNS} random step sequences keep every invariant`, () => {
-    console.log(`QUEUE_SEED=${SEED}`);
-    fc.assert(
-      fc.property(setups, fc.commands(steps, { maxCommands: 60, size: 'large' }), (setup, commands) => {
-        const scheduler = createTestScheduler();
-        scheduler.run(() => {
-          const rig = new QueueRig(scheduler, setup);
-          try {
-            fc.modelRun(() => ({ model: {}, real: rig }), commands);
-            finishRun(rig);
-          } finally {
-            rig.dispose();
-          }
-          totals.programs++;
-          totals.calls += rig.calls.length;
-          expect(rig.violations).toEqual([]);
-        });
-      }),
-      { numRuns: RUNS, seed: SEED, ...(PATH === undefined ? {} : { path: PATH }) },
-    );
-  }, 300_000);
+  it(`text: ${RUNS} random step sequences keep every invariant`, () => runPrograms(setups, RUNS), 300_000);
+  it(`meta: ${META_RUNS} random step sequences keep every invariant, quiet runs cut by faults included`, () => runPrograms(metaSetups, META_RUNS), 300_000);
 });

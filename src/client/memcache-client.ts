@@ -235,7 +235,7 @@ export abstract class MemcacheClient<V = DefaultValue> extends StampedeCommands<
    * char), or as UTF-8 with `allowUnicodeKeys`.
    */
   rawCommand(command: string | Uint8Array, options: RawCommandOptions = {}): Command<Map<string, Buffer>> {
-    return this.runEach((c) => serverCall(COMMANDS.raw, wire.raw(c.line(command), Buffer.from(options.endTokens ?? '\r\n')), undefined, options.key));
+    return this.runEach((c) => serverCall(COMMANDS.raw, wire.raw(c.line(command), Buffer.from(options.endTokens ?? '\r\n'), c.options.protocol), undefined, options.key));
   }
 
   /** Asks the servers to exit (needs `memcached -A`); resolves when each has dropped its connection. */

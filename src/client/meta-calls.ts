@@ -16,7 +16,8 @@ import type { MetaArithmeticOptions, MetaArithmeticResult, MetaDeleteOptions, Me
 export function getFlags(options: MetaGetOptions): string[] {
   const flags: string[] = options.value === false ? ['f'] : ['v', 'f'];
   if (options.cas === true) flags.push('c');
-  if (options.ttl === true) flags.push('t');
+  // With vivify, the TTL tells the win on a placeholder it made from a recache win (see getResult).
+  if (options.ttl === true || options.vivify !== undefined) flags.push('t');
   if (options.size === true || options.value === false) flags.push('s');
   if (options.lastAccess === true) flags.push('l');
   if (options.hitBefore === true) flags.push('h');
@@ -29,8 +30,12 @@ export function getFlags(options: MetaGetOptions): string[] {
 
 /**
  * An `mg` reply as the caller's result. A miss with `vivify` comes back as an empty item with `W` (and
- * to later callers with `Z`): that placeholder is not a hit (a value of zero bytes with client flags 0
- * that someone is due to refresh reads as one too).
+ * to later callers with `Z`): that placeholder is not a hit. An item of zero bytes with client flags 0
+ * looks the same once due for a refresh (`R`), and the TTL tells the wins apart: memcached 1.6.18
+ * reports `t-1` (never expires) on the win that creates a placeholder, while an item due for a refresh
+ * has a finite TTL by definition, and a `W` without `N` asked was never a placeholder's. A `Z` on such
+ * an item stays ambiguous (both report their finite TTL) and reads as a placeholder: "not yet", never
+ * an empty value that is not there.
  */
 export function getResult<V>(reply: MetaReply, key: Key, codec: Codec<V>, options: MetaGetOptions): MetaGetResult<V> {
   const f = reply.flags;
@@ -38,13 +43,14 @@ export function getResult<V>(reply: MetaReply, key: Key, codec: Codec<V>, option
   if (reply.status === 'EN') return { ...base, hit: false };
   const clientFlags = f.has('f') ? Number(f.get('f')) : undefined;
   const size = reply.value?.length ?? (f.has('s') ? Number(f.get('s')) : undefined);
-  const placeholder = size === 0 && (base.won || base.alreadyWon) && !base.stale && (clientFlags ?? 0) === 0;
+  const madeNow = base.won && options.vivify !== undefined && f.get('t') === '-1';
+  const placeholder = size === 0 && (madeNow || base.alreadyWon) && !base.stale && (clientFlags ?? 0) === 0;
   return {
     ...base,
     hit: !placeholder,
     ...(reply.value === undefined || placeholder ? {} : { value: codec.decode(key, { value: reply.value, flags: clientFlags ?? 0 }) }),
     ...(clientFlags === undefined || options.value === false ? {} : { clientFlags }),
-    ...returned(f),
+    ...returned(f, options.ttl === true),
     ...(options.size === true && size !== undefined ? { size } : {}),
     ...(f.has('l') ? { lastAccess: Number(f.get('l')) } : {}),
     ...(f.has('h') ? { hitBefore: f.get('h') === '1' } : {}),
@@ -107,9 +113,9 @@ export function arithmeticResult(reply: MetaReply): MetaArithmeticResult {
   return { status: 'ok', value, ...returned(reply.flags) };
 }
 
-function returned(f: MetaFlags): { ttl?: number | null; cas?: string } {
+function returned(f: MetaFlags, ttl = true): { ttl?: number | null; cas?: string } {
   return {
-    ...(f.has('t') ? { ttl: f.get('t') === '-1' ? null : Number(f.get('t')) } : {}),
+    ...(ttl && f.has('t') ? { ttl: f.get('t') === '-1' ? null : Number(f.get('t')) } : {}),
     ...(f.has('c') ? { cas: f.get('c') as string } : {}),
   };
 }

@@ -14,8 +14,8 @@ export abstract class StampedeCommands<V> extends MetaCommands<V> {
    * The value of `key`; when it is missing or stale, exactly one caller (across every client and process
    * sharing the server) runs `loader` and stores its result for `ttl` seconds. The others get the stale
    * value at once if there is one, or poll (with backoff, up to `timeout` ms) until the winner's value
-   * appears. A loader that fails hands the win to the next caller and fails its own caller with its error.
-   * A winner that vanishes holds the win for at most `lease` seconds.
+   * appears. A loader that fails hands the win to the next caller and fails its own caller with its error;
+   * a winner unsubscribed while loading hands it on too. A winner that dies holds it for at most `lease` seconds.
    *
    * @example
    * ```ts

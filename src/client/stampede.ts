@@ -1,4 +1,4 @@
-import { asyncScheduler, concat, defer, EMPTY, from, ignoreElements, isObservable, map, mergeMap, Observable, of, take, throwError, throwIfEmpty, timer, catchError, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, catchError, concat, defer, EMPTY, from, ignoreElements, isObservable, map, mergeMap, Observable, of, take, tap, throwError, throwIfEmpty, timer, type SchedulerLike } from 'rxjs';
 import { storedKey, type RoutedKey } from '../cluster/routed-key.js';
 import { MemcacheIllegalInputError, MemcacheTimeoutError } from '../errors.js';
 import { checkExpire } from '../protocol/numbers.js';
@@ -96,14 +96,25 @@ export function getOrSet<V>(client: LeaseCommands<V>, key: RoutedKey, loader: Lo
  * The winner computes and stores. It stores over the cas it read, so a value someone stored meanwhile
  * is not overwritten (the caller still gets its own value); over a stale item with `I` too, so a value
  * computed before a newer invalidation is stored still stale (memcached keeps it marked) rather than
- * passing for fresh. A loader that fails hands the win back before its error is delivered.
+ * passing for fresh. A loader that fails hands the win back before its error is delivered; so does a
+ * caller that goes away while its loader runs (fire-and-forget: nobody is left to tell), so the other
+ * callers do not wait out the lease. Once the value is there, its store goes ahead regardless.
  */
 function win<V>(client: LeaseCommands<V>, key: RoutedKey, item: MetaGetResult<V>, value$: Observable<V>, ttl: number): Observable<V> {
   const cas = item.cas === undefined ? {} : { cas: item.cas, invalidate: item.stale };
-  return value$.pipe(
-    catchError((error: unknown) => concat(release(client, key, item), throwError(() => error))),
-    mergeMap((value) => client.metaSet(key, value, { expire: ttl, ...cas }).pipe(map(() => value))),
-  );
+  return new Observable<V>((subscriber) => {
+    let loading = true;
+    const loaded$ = value$.pipe(
+      tap({ next: () => (loading = false), error: () => (loading = false) }),
+      catchError((error: unknown) => concat(release(client, key, item), throwError(() => error))),
+      mergeMap((value) => client.metaSet(key, value, { expire: ttl, ...cas }).pipe(map(() => value))),
+    );
+    const subscription = loaded$.subscribe(subscriber);
+    return () => {
+      subscription.unsubscribe();
+      if (loading) release(client, key, item).subscribe();
+    };
+  });
 }
 
 /**

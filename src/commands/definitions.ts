@@ -3,7 +3,8 @@ import type { ValueFrame } from '../protocol/frames.js';
 import { parseU64 } from '../protocol/numbers.js';
 import type { Request } from '../protocol/request.js';
 import { SecretBytes } from '../secret.js';
-import { LineReader, LinesReader, RawReader, StatsReader, ValuesReader } from './readers.js';
+import { RawReader } from './raw-reader.js';
+import { LineReader, LinesReader, StatsReader, ValuesReader } from './readers.js';
 
 /**
  * Every command's wire form and reply reading, as data (protocol.txt sections named per command).
@@ -190,9 +191,19 @@ export function shutdown(graceful: boolean): Request<boolean> {
   return lineCommand('shutdown', graceful ? 'shutdown graceful\r\n' : 'shutdown\r\n', false, true, (l) => (l === 'OK' ? true : undefined));
 }
 
-/** Any command line; the reply is every frame up to the first frame boundary ending in `endTokens`. */
-export function raw(line: Uint8Array | string, endTokens: Buffer): Request<Buffer> {
-  return { name: 'raw', keys: 0, parts: [line, '\r\n'], reader: () => new RawReader(endTokens) };
+/**
+ * Any command line; its reply's bytes up to the first frame boundary where they end in `endTokens`. On
+ * a server known to speak meta (`protocol: 'meta'`, or `'auto'` once probed) an `mn` follows the line and
+ * the reply ends at its `MN`; elsewhere at the frame that ends a reply by memcached's grammar (see
+ * `RawReader`). A raw `mn` is its own fence: a second would leave an `MN` to the next command.
+ */
+export function raw(line: Uint8Array | string, endTokens: Buffer, protocol: 'text' | 'meta' | 'auto' = 'text'): Request<Buffer> {
+  const text = typeof line === 'string' ? line : Buffer.from(line.buffer, line.byteOffset, line.length).toString('latin1');
+  const fence = !/^mn( |$)/.test(text);
+  const fenced = (): Request<Buffer> => ({ name: 'raw', keys: 0, parts: [line, '\r\nmn\r\n'], reader: () => new RawReader(endTokens, true) });
+  if (protocol === 'meta' && fence) return fenced();
+  const unfenced: Request<Buffer> = { name: 'raw', keys: 0, parts: [line, '\r\n'], reader: () => new RawReader(endTokens, false) };
+  return protocol === 'auto' && fence ? { ...unfenced, meta: fenced } : unfenced;
 }
 
 function pick(line: string, yes: string, no: string): boolean | undefined {

@@ -147,32 +147,3 @@ export class StatsReader implements ReplyReader<Array<readonly [string, string]>
     return this.pairs;
   }
 }
-
-/**
- * Collects whole frames as raw bytes until the reply so far ends with `endTokens`. Error lines throw,
- * as every other command's do.
- */
-export class RawReader implements ReplyReader<Buffer> {
-  private readonly chunks: Buffer[] = [];
-  private tail = Buffer.alloc(0);
-  private error: MemcacheError | undefined;
-
-  constructor(private readonly endTokens: Buffer) {}
-
-  read(frame: Frame): boolean {
-    if (frame.kind === 'error') {
-      this.error = errorFromFrame(frame);
-      return true;
-    }
-    for (const bytes of frameBytes(frame)) this.chunks.push(bytes);
-    this.tail = Buffer.concat(this.chunks);
-    this.chunks.length = 0;
-    this.chunks.push(this.tail);
-    return this.tail.length >= this.endTokens.length && this.tail.subarray(this.tail.length - this.endTokens.length).equals(this.endTokens);
-  }
-
-  result(): Buffer {
-    if (this.error !== undefined) throw this.error;
-    return this.tail.subarray(0, this.tail.length - this.endTokens.length);
-  }
-}

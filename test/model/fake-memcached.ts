@@ -90,8 +90,19 @@ export interface ServerTraits {
   readonly auth: boolean;
 }
 
+/** What the rig needs of one connection's scripted server, whatever dialect it speaks. */
+export interface ServerSide {
+  readonly noreplyErrors: number;
+  /** Error lines sent inside a run of quiet meta commands, which name no command: the client must drop the connection. */
+  readonly quietErrors?: number;
+  readonly auths: number;
+  readonly owed: number;
+  take(bytes: number): { readonly data: string; readonly completed: number[] };
+  receive(written: string): number[];
+}
+
 /** One connection's server side: reads requests as they are written, queues reply bytes for delivery. */
-export class FakeConnection {
+export class FakeConnection implements ServerSide {
   /** Noreply error lines queued so far (delivered or not). */
   noreplyErrors = 0;
   /** Times this connection was sent the credentials. */

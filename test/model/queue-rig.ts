@@ -2,7 +2,7 @@ import { Subject } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { createFakeTransport, type FakeTransport } from '../../marbles/fake-transport.js';
 import { Client } from '../../src/index.js';
-import { FakeConnection, ownReply, sendCall, type CallKind, type ServerTraits } from './fake-memcached.js';
+import { FakeConnection, ownReply, sendCall, type CallKind, type OwnReply, type ServerSide, type ServerTraits } from './fake-memcached.js';
 import type { Outcome } from './outcomes.js';
 import { judgeNoreplyErrors, judgeOutcome, judgeWrite, TIMEOUT, type Moment, type RigCall } from './queue-rules.js';
 import { VirtualLoop } from './virtual-loop.js';
@@ -20,6 +20,12 @@ export interface RigSetup extends ServerTraits {
   readonly maxQueueBytes: number;
   /** When the fake socket connects: during subscribe, or after some virtual ms. */
   readonly connectAfter: 'sync' | number;
+  /** Another wire dialect than text: the client's protocol, the server that speaks it, and what each call must get. */
+  readonly dialect?: {
+    readonly protocol: 'meta';
+    readonly server: (traits: ServerTraits) => ServerSide;
+    readonly own: (kind: CallKind, id: number) => OwnReply;
+  };
 }
 
 /** A call to issue, and optionally one more issued from inside its subscriber. */
@@ -40,7 +46,7 @@ export class QueueRig {
   private closed = false;
   private destroyed = false;
   private readonly subjects: Array<Subject<Buffer>> = [];
-  private readonly servers: FakeConnection[] = [];
+  private readonly servers: ServerSide[] = [];
   private readonly lastWritten: number[] = [];
   private readonly lastChunkAt: number[] = [];
 
@@ -57,8 +63,9 @@ export class QueueRig {
     });
     const auth = setup.auth ? { auth: { username: 'model', password: 'secret' } } : {};
     const { maxPipeline, maxQueue, maxQueueBytes } = setup;
-    const options = { timeout: TIMEOUT, connectTimeout: TIMEOUT, maxPipeline, maxQueue, maxQueueBytes, scheduler: this.loop.scheduler, ...auth };
-    this.client = new Client(SERVER, { protocol: 'text', ...options, connect: () => this.fake.transport });
+    const protocol = { protocol: setup.dialect === undefined ? ('text' as const) : setup.dialect.protocol };
+    const options = { timeout: TIMEOUT, connectTimeout: TIMEOUT, maxPipeline, maxQueue, maxQueueBytes, scheduler: this.loop.scheduler, ...auth, ...protocol };
+    this.client = new Client(SERVER, { ...options, connect: () => this.fake.transport });
     this.client.events$.subscribe((event) => {
       if (event.type === 'command') this.commandEvents++;
     });
@@ -72,7 +79,7 @@ export class QueueRig {
   /** Subscribes a call now; its child (if any) is subscribed from inside its `next`, `complete` or `error`. */
   issue(spec: CallSpec): void {
     const id = this.calls.length;
-    const own = ownReply(spec.kind, id);
+    const own = (this.setup.dialect?.own ?? ownReply)(spec.kind, id);
     const call: RigCall = { id, kind: spec.kind, deadline: this.now + TIMEOUT, own, afterClose: this.closed, state: 'pending', writtenOn: undefined, replyInStall: false, subscription: undefined };
     this.calls.push(call);
     const spawn = (on: 'next' | 'complete' | 'error'): void => {
@@ -196,6 +203,7 @@ export class QueueRig {
       lastChunkAt: (n) => this.lastChunkAt[n],
       waitingBesides: (call) => this.calls.filter((c) => c !== call && c.state === 'pending' && c.writtenOn === undefined).length,
       maxQueue: this.setup.maxQueue,
+      desynced: (n) => (n === undefined ? this.servers : [this.servers[n]]).some((server) => (server?.quietErrors ?? 0) > 0),
     };
   }
 
@@ -209,7 +217,7 @@ export class QueueRig {
 
   /** The fake server saw a write: every request in it must be live, in time, once, and in subscription order. */
   private onWrite(written: string, n: number): undefined {
-    const server = (this.servers[n] ??= new FakeConnection(this.setup));
+    const server = (this.servers[n] ??= this.setup.dialect?.server(this.setup) ?? new FakeConnection(this.setup));
     const auths = server.auths;
     const ids = server.receive(written);
     if (server.auths > 1 && auths <= 1) this.violations.push(`connection ${n} was sent the credentials twice`);

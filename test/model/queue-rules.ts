@@ -8,6 +8,7 @@ import {
   MemcacheTimeoutError,
   MemcacheUnexpectedCloseError,
   MemcacheUnknownCommandError,
+  MemcacheUnknownError,
 } from '../../src/index.js';
 import { NOREPLY_ERROR, type CallKind, type OwnReply } from './fake-memcached.js';
 import { describeOutcome, type Outcome } from './outcomes.js';
@@ -44,6 +45,12 @@ export interface Moment {
   /** Calls other than `call` that wait to be written (subscribed, not written, not settled, not cancelled). */
   readonly waitingBesides: (call: RigCall) => number;
   readonly maxQueue: number;
+  /**
+   * Whether connection `n`'s server sent an error line inside a quiet run (it names no command); for
+   * `undefined`, whether any connection's did (a call not yet written fails with its connection's error
+   * when the client is closing or backing off).
+   */
+  readonly desynced: (n: number | undefined) => boolean;
 }
 
 /** What is wrong with a call's outcome, if anything. */
@@ -55,6 +62,8 @@ export function judgeOutcome(call: RigCall, outcome: Exclude<Outcome, { kind: 'p
   }
   const { error } = outcome;
   const got = `got ${describeOutcome(outcome)}`;
+  // Whoever was in flight when an unattributable error line came: the connection went with them.
+  if (error instanceof MemcacheUnknownError && at.desynced(call.writtenOn)) return undefined;
   if (call.replyInStall && !(error instanceof MemcacheServerError && !(error instanceof MemcacheUnexpectedCloseError))) {
     return `${got}, although its whole reply had arrived during the stall`;
   }
