@@ -46,17 +46,17 @@ describe('getOrSet on two mock clients sharing one emulated server', () => {
     expect(await clients[1].metaGet('hot')).toMatchObject({ value: 'n', stale: false, won: false });
   });
 
-  it('a winner that goes away holds the key until its lease ends; then the next poller wins and loads', () => {
+  it('a winner that goes away gives the win back at once; the next poller wins and loads', () => {
     const { scheduler, clients, options } = rig();
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const loader = cold('200ms (v|)');
       const [winner, waiter] = [clients[0].getOrSet('hot', () => loader, options), clients[1].getOrSet('hot', () => loader, options)];
-      // The winner's caller unsubscribes at 50 ms: its loader is cancelled, nothing is stored, and the
-      // placeholder lives out its 30 s lease. The waiter's polls (every 100 ms from 250 ms) find it gone
-      // at 30,050 ms, win, and load for 200 ms.
+      // The winner's caller unsubscribes at 50 ms: its loader is cancelled, nothing is stored, and its
+      // placeholder is deleted (md C<cas>) rather than left for its 30 s lease. The waiter's next poll
+      // (at 70 ms) wins and loads for 200 ms.
       expectObservable(winner, '^ 49ms !').toBe('');
-      expectObservable(waiter).toBe('30250ms (v|)');
-      expectSubscriptions(loader.subscriptions).toBe(['^ 49ms !', '30050ms ^ 199ms !']);
+      expectObservable(waiter).toBe('270ms (v|)');
+      expectSubscriptions(loader.subscriptions).toBe(['^ 49ms !', '70ms ^ 199ms !']);
     });
   });
 });
