@@ -12,8 +12,9 @@ import { faultSuite } from '../support/fault-suite.js';
 // whose reply arrived before its deadline must get it. Real memcached behind the fault proxy.
 // The issue's numbers (timeout 100 ms; 60 and 40 ms paths) times SCALE: the proxy runs in this
 // process, so a stall of the loop between a get's write and the proxy reading its reply delays the
-// reply but not the client's silence check; at ×3 only a stall over 120 ms could fake a silence.
-const SCALE = 3;
+// reply but not the client's silence check; at ×8 only a stall over 320 ms could fake a silence (at ×3,
+// 120 ms stalls did, with the whole suite and six other test runs on 2 cores).
+const SCALE = 8;
 const TIMEOUT = 100 * SCALE;
 // libuv's loop clock is cached per turn, so a timer can fire up to ~1 ms early by performance.now().
 const CLOCK_SLACK = 3;
@@ -92,7 +93,7 @@ function tally(outcomes: readonly Outcome[]): Record<string, number> {
 }
 
 describe('steady latency with maxPipeline 1', () => {
-  it('0.6 timeout per reply, a get every 0.2 timeout: no early timeout, no false silence, answers in time are delivered', async () => {
+  it('0.6 timeout per reply, a get every 0.2 timeout: no early timeout, no false silence, answers in time are delivered', { timeout: 60_000 }, async () => {
     suite.proxy.set(fault.delay(60 * SCALE));
     const outcomes = await paced(30, 1, 20 * SCALE);
     console.log(`${60 * SCALE} ms path, 30 gets: ${JSON.stringify(tally(outcomes))}`);
@@ -100,7 +101,7 @@ describe('steady latency with maxPipeline 1', () => {
     expect(suite.proxy.stats.connections).toBe(1); // bytes kept arriving, so the connection was never dropped
   });
 
-  it('0.4 timeout per reply, 48 gets in rounds of 4: none fails as "sent nothing … connection dropped"', async () => {
+  it('0.4 timeout per reply, 48 gets in rounds of 4: none fails as "sent nothing … connection dropped"', { timeout: 60_000 }, async () => {
     suite.proxy.set(fault.delay(40 * SCALE));
     const outcomes = await paced(12, 4, 40 * SCALE);
     console.log(`${40 * SCALE} ms path, 48 gets: ${JSON.stringify(tally(outcomes))}`);
