@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDir, removeBuildDir, transpileTree } from '../support/transpiled.js';
 import { asModule, readmeBlocks, type Block } from './blocks.js';
@@ -8,7 +9,7 @@ import { runBlock } from './run-block.js';
 
 // Every ```ts block of the README compiles, and those marked <!-- runs --> run against real memcached.
 
-const root = join(new URL('../../', import.meta.url).pathname);
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const blocks = readmeBlocks(readFileSync(join(root, 'README.md'), 'utf8'));
 const title = (block: Block): string => `line ${block.line} (${block.heading})`;
 

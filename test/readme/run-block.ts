@@ -31,7 +31,7 @@ export async function runBlock(code: string, file: string, srcDir: string): Prom
     writeFileSync(file, js);
     return await new Promise((resolve, reject) => {
       execFile(process.execPath, [file], { timeout: 60_000 }, (error, stdout, stderr) =>
-        error === null ? resolve(stdout) : reject(new Error(`${error.message}\n${stdout}\n${stderr}`)),
+        error === null ? resolve(stdout) : reject(new Error(`${error.killed ? 'still running after 60 s (a client left open?)' : error.message}\n${stdout}\n${stderr}`)),
       );
     });
   } finally {
