@@ -2,6 +2,9 @@
  * rxmemcache: a reactive memcached client. Every command is a cold Observable that can also be awaited.
  * @packageDocumentation
  */
+// Kept in the emitted declarations (preserve): they use Node's globals (Buffer, …) and TypeScript 7 loads
+// no @types by default, so without it a user's compile fails unless they pass --types node.
+/// <reference types="node" preserve="true" />
 export { Client } from './client/client.js';
 export { MemcacheClient, type CasResult, type CasMiss, type RawCommandOptions, type WrappedClient } from './client/memcache-client.js';
 export { Codec, type StoreOptions, type NoreplyOption } from './client/codec.js';
