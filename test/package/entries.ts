@@ -43,6 +43,32 @@ const store = new MemcacheStore(options);
 store.get('id', (error, session) => console.log(error, session?.cookie.maxAge));
 `,
   },
+  {
+    subpath: './keyv',
+    types: './dist/keyv/index.d.ts',
+    js: './dist/keyv/index.js',
+    probe: 'MemcacheKeyvStore',
+    peers: ['keyv'],
+    usage: `import Keyv from 'keyv';
+import { MockMemcacheClient } from 'rxmemcache';
+import { MemcacheKeyvStore } from 'rxmemcache/keyv';
+const keyv = new Keyv<{ n: number }>({ store: new MemcacheKeyvStore(new MockMemcacheClient()), namespace: 'app' });
+await keyv.set('k', { n: 1 }, 1500);
+const hit: { n: number } | undefined = await keyv.get('k');
+console.log(hit?.n);
+`,
+  },
+  {
+    subpath: './otel',
+    types: './dist/otel/index.d.ts',
+    js: './dist/otel/index.js',
+    probe: 'instrumentRxMemcache',
+    peers: ['@opentelemetry/api'],
+    usage: `import { instrumentRxMemcache } from 'rxmemcache/otel';
+const stop: () => void = instrumentRxMemcache({ includeKeys: false });
+stop();
+`,
+  },
 ];
 
 /** A command in package.json's `bin`: its name and the file it runs. */
@@ -51,7 +77,7 @@ export interface Bin {
   readonly js: string;
 }
 
-export const BINS: readonly Bin[] = [];
+export const BINS: readonly Bin[] = [{ name: 'rxmemcache', js: './dist/cli/main.js' }];
 
 /** Peer dependencies every entry needs, linked from the repo's node_modules into the test project. */
 export const COMMON_PEERS = ['rxjs', '@types/node'] as const;
