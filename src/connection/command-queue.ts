@@ -3,6 +3,7 @@ import type { ReplyReader, WirePart } from '../protocol/request.js';
 import type { Frame } from '../protocol/frames.js';
 import { MemcacheUnknownError } from '../errors.js';
 import { Fifo } from './fifo.js';
+import { QuietWindow } from './quiet-run.js';
 import { SENTINEL_BYTES, SentinelReader, type SentinelEvents } from './sentinel.js';
 
 /**
@@ -72,6 +73,8 @@ function silence(entry: Entry): Silence {
 export class CommandQueue {
   private readonly toWrite = new Fifo<Entry>();
   private readonly awaiting = new Fifo<Entry>();
+  /** Quiet commands past which an error line came, until the next reply says whose it was. */
+  private readonly window = new QuietWindow();
   /** Commands still `queued` in `toWrite` (cancelled ones wait there to be skipped), and their bytes. */
   private waiting = 0;
   private bytes = 0;
@@ -103,14 +106,20 @@ export class CommandQueue {
   }
 
   get inFlight(): number {
-    return this.awaiting.size;
+    return this.awaiting.size + this.window.entries.length;
   }
 
   /** Whether a subscriber still waits on anything; replies owed to settled commands do not count. */
   get busy(): boolean {
     if (this.waiting > 0) return true;
-    for (const entry of this.awaiting) if (entry.state === 'written') return true;
+    for (const entry of this.written()) if (entry.state === 'written') return true;
     return false;
+  }
+
+  /** Everything written and not settled: the quiet commands of an open window first, then the line. */
+  private *written(): Iterable<Entry> {
+    yield* this.window.entries;
+    yield* this.awaiting;
   }
 
   /** Whether any command still waits to be written. */
@@ -125,7 +134,7 @@ export class CommandQueue {
 
   /** True when there is something to write and room in the pipeline for it. */
   get writable(): boolean {
-    return this.toWrite.size > 0 && this.awaiting.size < this.maxPipeline;
+    return this.toWrite.size > 0 && this.inFlight < this.maxPipeline;
   }
 
   push(entry: Entry): void {
@@ -149,7 +158,7 @@ export class CommandQueue {
     // The run of commands that get no reply (noreply) or may get none (quiet) that a fence must close.
     let run: Silence = undefined;
     let lastDeadline = Number.POSITIVE_INFINITY;
-    while (this.awaiting.size < this.maxPipeline) {
+    while (this.inFlight < this.maxPipeline) {
       const entry = this.toWrite.shift();
       if (entry === undefined) break;
       if (entry.state !== 'queued') continue;
@@ -190,8 +199,9 @@ export class CommandQueue {
 
   /**
    * Hands a frame to the oldest awaiting command. Returns the commands it settled, for the caller to
-   * settle in order: quiet commands it proves succeeded silently, then the one whose reply it completed
-   * (none while more frames are to come, or when nobody waits for the outcome).
+   * settle in order: quiet commands it proves succeeded silently (or whose error line it attributes, see
+   * `QuietWindow`), then the one whose reply it completed (none while more frames are to come, or when
+   * nobody waits for the outcome).
    * @throws MemcacheUnknownError for a frame no command is waiting for, or one its reader rejects.
    */
   deliver(frame: Frame): readonly Entry[] {
@@ -203,16 +213,21 @@ export class CommandQueue {
       }
       const quiet = head.reader.claims;
       if (quiet === undefined || quiet.call(head.reader, frame)) break;
+      // An error line names no command: whose it is shows once a later reply closes its window.
+      if (frame.kind === 'error') {
+        this.window.note(frame, this.awaiting);
+        return done ?? NONE;
+      }
       // Memcached answers in order: a frame that is not this quiet command's reply means it had nothing
-      // to say, which for a quiet command is success. An error line names no command, so inside a quiet
-      // run nobody can tell whose it is: the connection goes rather than blame the wrong one.
-      if (frame.kind === 'error') throw new MemcacheUnknownError(`an error reply inside a run of quiet commands names no command: ${frame.line.toString('latin1')}`);
+      // to say, which for a quiet command is success (or, with a window open, maybe that error line).
       this.awaiting.shift();
-      if (head.state === 'written') {
+      if (this.window.open) this.window.join(head);
+      else if (head.state === 'written') {
         head.state = 'done';
         (done ??= []).push(head);
       }
     }
+    if (this.window.open) done = [...(done ?? []), ...this.window.close()];
     const head = this.awaiting.peek() as Entry;
     if (!(head.reader as ReplyReader<unknown>).read(frame)) return done ?? NONE;
     this.awaiting.shift();
@@ -246,7 +261,7 @@ export class CommandQueue {
         failed.push(entry);
       }
     }
-    for (const entry of this.awaiting) {
+    for (const entry of this.written()) {
       if ((entry.state !== 'written' && entry.state !== 'detached') || entry.deadline > now) continue;
       if (entry.state === 'written') failed.push(entry);
       entry.state = 'expired';
@@ -264,14 +279,14 @@ export class CommandQueue {
   stuck(now: number, received: number, silence: number): 'silent' | 'slow' | undefined {
     const silentAt = this.silentAt(received, silence);
     if (silentAt !== undefined && silentAt <= now) return 'silent';
-    for (const entry of this.awaiting) if (entry.state === 'expired' && entry.deadline <= now) return 'slow';
+    for (const entry of this.written()) if (entry.state === 'expired' && entry.deadline <= now) return 'slow';
     return undefined;
   }
 
   /** The earliest time anything must be checked (a deadline, or when silence would be reached), or undefined. */
   nextCheck(received: number, silence: number): number | undefined {
     let next = this.silentAt(received, silence);
-    for (const list of [this.toWrite, this.awaiting]) {
+    for (const list of [this.toWrite, this.written()]) {
       for (const entry of list) {
         const live = entry.state !== 'cancelled' && entry.state !== 'done';
         if (live && (next === undefined || entry.deadline < next)) next = entry.deadline;
@@ -293,7 +308,7 @@ export class CommandQueue {
    */
   takeWritten(all: boolean): Entry[] {
     const live: Entry[] = [];
-    const lists = all ? [...this.awaiting.drain(), ...this.toWrite.drain()] : this.awaiting.drain();
+    const lists = [...this.window.abandon(), ...this.awaiting.drain(), ...(all ? this.toWrite.drain() : [])];
     if (all) {
       this.waiting = 0;
       this.bytes = 0;

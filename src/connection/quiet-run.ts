@@ -1,0 +1,163 @@
+import type { ErrorFrame } from '../protocol/frames.js';
+import type { QuietRefusal } from '../protocol/request.js';
+import { MemcacheServerError, MemcacheUnknownError } from '../errors.js';
+import type { Entry } from './command-queue.js';
+
+/**
+ * Error lines inside a run of quiet commands, and the commands that may have sent them.
+ *
+ * An error line carries no opaque token, but memcached answers in request order and a quiet command
+ * answers with at most one line. So a line that comes while the oldest command owed a reply is quiet
+ * belongs to one of the quiet commands from that one on, up to the command whose reply (or the fence's
+ * `MN`) comes next. The window opens with the line; each quiet command the stream then passes over
+ * silently joins it; the next attributable reply closes it, and only then is it known whose line it was:
+ *
+ *   … answered │ q₁ q₂ q₃ (silent, joined) │ q₄ answers / MN  → the line is q₁'s, q₂'s or q₃'s
+ *
+ * A line no command ahead in the run could have sent (see `ReplyReader.refusal`) puts the stream in doubt
+ * and throws at once, as does a window that closes with more lines than commands that could have sent them.
+ */
+export class QuietWindow {
+  private errors: ErrorFrame[] = [];
+  private candidates: Entry[] = [];
+
+  /** Whether an error line waits for its window to close. */
+  get open(): boolean {
+    return this.errors.length > 0;
+  }
+
+  /** Commands out of the awaiting line, waiting for the window to close: they still count as in flight. */
+  get entries(): readonly Entry[] {
+    return this.candidates;
+  }
+
+  /**
+   * An error line came while the oldest reply owed is a quiet command's. `ahead`: the awaiting line from
+   * that command on, in order; only the quiet commands before the first answered one can be its sender.
+   * @throws MemcacheUnknownError when none of them could have sent it without the stream going out of step.
+   */
+  note(frame: ErrorFrame, ahead: Iterable<Entry>): void {
+    for (const entry of ahead) {
+      if (entry.reader?.claims === undefined) break;
+      if (entry.reader.refusal?.(frame) !== undefined) {
+        this.errors.push(frame);
+        return;
+      }
+    }
+    throw new MemcacheUnknownError(`an error reply inside a run of quiet commands that none of them can have sent in step: ${text(frame)}`);
+  }
+
+  /** A quiet command the stream passed over while the window is open: silent, or the line's sender. */
+  join(entry: Entry): void {
+    this.candidates.push(entry);
+  }
+
+  /** The connection is gone before the window closed: its candidates, to fail with the connection. */
+  abandon(): Entry[] {
+    const candidates = this.candidates;
+    this.errors = [];
+    this.candidates = [];
+    return candidates;
+  }
+
+  /**
+   * The next attributable reply came: decides whose the lines were. Returns the candidates still waiting
+   * for an outcome, in order, to be settled: a refused one has read its line; one that may or may not be
+   * the refused one settles as a failure (never a success that may be false); the rest succeeded silently.
+   * @throws MemcacheUnknownError when the lines cannot all be theirs (the stream is out of step).
+   */
+  close(): Entry[] {
+    // Attributed before the window resets: if that throws, the candidates fail with the connection.
+    const verdicts = attribute(this.errors, this.candidates);
+    const candidates = this.abandon();
+    const settled: Entry[] = [];
+    candidates.forEach((entry, i) => {
+      const verdict = verdicts[i];
+      if (verdict instanceof MemcacheServerError) {
+        if (entry.state === 'written') settled.push({ ...entry, settle: () => entry.fail(verdict) });
+      } else {
+        // Read even by a detached command: its reader is the one that knows its line.
+        if (verdict !== undefined) entry.reader?.read(verdict);
+        if (entry.state === 'written') settled.push(entry);
+      }
+      if (entry.state === 'written') entry.state = 'done';
+    });
+    return settled;
+  }
+}
+
+/** Per candidate: the line it surely got, a failure for one that may have got one, or undefined (silent). */
+type Verdict = ErrorFrame | MemcacheServerError | undefined;
+
+/**
+ * Gives each group of identical lines to the candidates that could have sent it: by size first (the
+ * largest items are the refused ones), then the lines any candidate may have sent (exact only when there
+ * are as many lines as candidates, since each sends at most one).
+ */
+function attribute(errors: readonly ErrorFrame[], candidates: readonly Entry[]): Verdict[] {
+  const verdicts: Verdict[] = candidates.map(() => undefined);
+  const taken = new Set<number>();
+  const groups = new Map<string, ErrorFrame[]>();
+  for (const frame of errors) {
+    const key = text(frame);
+    groups.set(key, [...(groups.get(key) ?? []), frame]);
+  }
+  const ranked = [...groups.values()].map((lines) => ({ lines, rules: rulesFor(lines[0] as ErrorFrame, candidates) }));
+  ranked.sort((a, b) => Number(isAny(a.rules)) - Number(isAny(b.rules)));
+  for (const { lines, rules } of ranked) {
+    const eligible = [...rules.keys()].filter((i) => !taken.has(i));
+    const frame = lines[0] as ErrorFrame;
+    if (lines.length > eligible.length) {
+      throw new MemcacheUnknownError(`${lines.length} error replies inside a run of quiet commands, and only ${eligible.length} of them can have sent it: ${text(frame)}`);
+    }
+    const { sure, maybe } = isAny(rules) ? { sure: lines.length === eligible.length ? eligible : [], maybe: lines.length === eligible.length ? [] : eligible } : largest(eligible, rules, lines.length);
+    for (const i of sure) verdicts[i] = frame;
+    const refusedAmong = lines.length - sure.length;
+    for (const i of maybe) verdicts[i] = ambiguous(frame, refusedAmong, maybe.length);
+    for (const i of [...sure, ...maybe]) taken.add(i);
+  }
+  return verdicts;
+}
+
+/** Which candidates could have sent `frame`, by index, and how. */
+function rulesFor(frame: ErrorFrame, candidates: readonly Entry[]): Map<number, QuietRefusal> {
+  const rules = new Map<number, QuietRefusal>();
+  candidates.forEach((entry, i) => {
+    const rule = entry.reader?.refusal?.(frame);
+    if (rule !== undefined) rules.set(i, rule);
+  });
+  return rules;
+}
+
+function isAny(rules: ReadonlyMap<number, QuietRefusal>): boolean {
+  for (const rule of rules.values()) if (rule.rule === 'any') return true;
+  return false;
+}
+
+/**
+ * The `count` largest of `eligible` are the refused ones. Ties at the boundary cannot be told apart
+ * (the server refuses both or neither, so a tie there means our sizes are not quite the server's):
+ * all of the tied ones may have been refused.
+ */
+function largest(eligible: readonly number[], rules: ReadonlyMap<number, QuietRefusal>, count: number): { sure: number[]; maybe: number[] } {
+  const sizeOf = (i: number): number => {
+    const rule = rules.get(i);
+    return rule?.rule === 'size' ? rule.size : 0;
+  };
+  const bySize = [...eligible].sort((a, b) => sizeOf(b) - sizeOf(a));
+  const boundary = sizeOf(bySize[count - 1] as number);
+  const sure = bySize.filter((i) => sizeOf(i) > boundary);
+  const tied = bySize.filter((i) => sizeOf(i) === boundary);
+  return tied.length === count - sure.length ? { sure: [...sure, ...tied], maybe: [] } : { sure, maybe: tied };
+}
+
+function ambiguous(frame: ErrorFrame, refused: number, among: number): MemcacheServerError {
+  return new MemcacheServerError(
+    `${refused} of ${among} quiet commands in one run were refused with "${text(frame)}", and the server's line names no command, so each of the ${among} fails: this one may or may not have taken effect`,
+    { cause: new MemcacheServerError(frame.message) },
+  );
+}
+
+function text(frame: ErrorFrame): string {
+  return frame.line.toString('latin1');
+}
