@@ -148,3 +148,17 @@ describe('error lines that stay fatal', () => {
     fatal((line, i) => (i === 0 ? `${NO_MEMORY}NS O${opaqueOf(line)}\r\n` : undefined), (c) => [c.metaSet('a', '1', { mode: 'add', quiet: true }), c.metaSet('b', '2', { quiet: true })]);
   });
 });
+
+describe('a frame that proves nothing', () => {
+  it('quiet commands passed over by a reply nobody can read fail with the connection, never hang', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ expectObservable }) => {
+      // In place of the MN, a reply to no request: the silent ones were not proven to have succeeded.
+      const fake = createFakeTransport({ scheduler, respond: (written, n) => (n === 0 ? 'HD Obogus\r\n' : scripted(() => undefined)(written, n)) });
+      const client = new Client(SERVER, { protocol: 'text', scheduler, connect: () => fake.transport });
+      expectObservable(outcome(client.metaSet('a', '1', { quiet: true })).pipe(map((s) => s.split(':')[0]))).toBe('(x|)', { x: 'MemcacheUnknownError' });
+      expectObservable(outcome(client.metaSet('b', '2', { quiet: true })).pipe(map((s) => s.split(':')[0]))).toBe('(x|)', { x: 'MemcacheUnknownError' });
+      scheduler.flush();
+    });
+  });
+});

@@ -207,36 +207,42 @@ export class CommandQueue {
   deliver(frame: Frame): readonly Entry[] {
     // Most frames settle nobody (a value of a batch) or one command: no array for those.
     let done: Entry[] | undefined;
-    for (let head = this.awaiting.peek(); ; head = this.awaiting.peek()) {
-      if (head === undefined || head.reader === undefined) {
-        throw new MemcacheUnknownError(`received a ${frame.kind} frame while no command was waiting`);
+    try {
+      for (let head = this.awaiting.peek(); ; head = this.awaiting.peek()) {
+        if (head === undefined || head.reader === undefined) {
+          throw new MemcacheUnknownError(`received a ${frame.kind} frame while no command was waiting`);
+        }
+        const quiet = head.reader.claims;
+        if (quiet === undefined || quiet.call(head.reader, frame)) break;
+        // An error line names no command: whose it is shows once a later reply closes its window.
+        if (frame.kind === 'error') {
+          this.window.note(frame, this.awaiting);
+          return NONE;
+        }
+        // Memcached answers in order: a frame that is not this quiet command's reply means it had nothing
+        // to say, which for a quiet command is success (or, with a window open, maybe that error line).
+        this.awaiting.shift();
+        if (this.window.open) this.window.join(head);
+        else if (head.state === 'written') (done ??= []).push(head);
       }
-      const quiet = head.reader.claims;
-      if (quiet === undefined || quiet.call(head.reader, frame)) break;
-      // An error line names no command: whose it is shows once a later reply closes its window.
-      if (frame.kind === 'error') {
-        this.window.note(frame, this.awaiting);
-        return done ?? NONE;
-      }
-      // Memcached answers in order: a frame that is not this quiet command's reply means it had nothing
-      // to say, which for a quiet command is success (or, with a window open, maybe that error line).
+      const head = this.awaiting.peek() as Entry;
+      const complete = (head.reader as ReplyReader<unknown>).read(frame);
+      for (const entry of done ?? NONE) entry.state = 'done';
+      if (this.window.open) done = [...(done ?? []), ...this.window.close()];
+      if (!complete) return done ?? NONE;
       this.awaiting.shift();
-      if (this.window.open) this.window.join(head);
-      else if (head.state === 'written') {
-        head.state = 'done';
-        (done ??= []).push(head);
-      }
+      if (head.reader instanceof SentinelReader && this.sentinelOn) this.sentinelAnswered = true;
+      if (head.state !== 'written') return done ?? NONE;
+      head.state = 'done';
+      if (done === undefined) return [head];
+      done.push(head);
+      return done;
+    } catch (error) {
+      // A frame nobody can read proves nothing: the quiet commands it passed over go back in line, to
+      // fail with the connection instead of being forgotten.
+      if (done !== undefined) for (let i = done.length - 1; i >= 0; i--) this.awaiting.unshift(done[i] as Entry);
+      throw error;
     }
-    if (this.window.open) done = [...(done ?? []), ...this.window.close()];
-    const head = this.awaiting.peek() as Entry;
-    if (!(head.reader as ReplyReader<unknown>).read(frame)) return done ?? NONE;
-    this.awaiting.shift();
-    if (head.reader instanceof SentinelReader && this.sentinelOn) this.sentinelAnswered = true;
-    if (head.state !== 'written') return done ?? NONE;
-    head.state = 'done';
-    if (done === undefined) return [head];
-    done.push(head);
-    return done;
   }
 
   /** A subscriber went away: a queued command is dropped, a written one is detached. */

@@ -67,20 +67,20 @@ export class QuietWindow {
    * @throws MemcacheUnknownError when the lines cannot all be theirs (the stream is out of step).
    */
   close(): Entry[] {
-    // Attributed before the window resets: if that throws, the candidates fail with the connection.
+    // Attributed and read before the window resets: if that throws, the candidates fail with the connection.
     const verdicts = attribute(this.errors, this.candidates);
-    const candidates = this.abandon();
-    const settled: Entry[] = [];
-    candidates.forEach((entry, i) => {
+    this.candidates.forEach((entry, i) => {
       const verdict = verdicts[i];
-      if (verdict instanceof MemcacheServerError) {
-        if (entry.state === 'written') settled.push({ ...entry, settle: () => entry.fail(verdict) });
-      } else {
-        // Read even by a detached command: its reader is the one that knows its line.
-        if (verdict !== undefined) entry.reader?.read(verdict);
-        if (entry.state === 'written') settled.push(entry);
-      }
-      if (entry.state === 'written') entry.state = 'done';
+      // Read even by a detached command: its reader is the one that knows its line.
+      if (verdict !== undefined && !(verdict instanceof MemcacheServerError)) entry.reader?.read(verdict);
+    });
+    const settled: Entry[] = [];
+    this.abandon().forEach((entry, i) => {
+      if (entry.state !== 'written') return;
+      const verdict = verdicts[i];
+      // The connection settles what it is handed; this one settles as the failure decided here.
+      settled.push(verdict instanceof MemcacheServerError ? { ...entry, settle: () => entry.fail(verdict) } : entry);
+      entry.state = 'done';
     });
     return settled;
   }
