@@ -1,7 +1,16 @@
 import type { ErrorFrame } from '../protocol/frames.js';
 import type { QuietRefusal } from '../protocol/request.js';
 import { MemcacheServerError, MemcacheUnknownError } from '../errors.js';
-import type { Entry } from './command-queue.js';
+import type { Entry } from './entry.js';
+
+/** What a command expects back: a reply (undefined), nothing (noreply), or maybe nothing (quiet). */
+export type Silence = 'noreply' | 'quiet' | undefined;
+
+/** What `entry` expects back: a quiet command's reader says which frames are its replies (`claims`). */
+export function silence(entry: Entry): Silence {
+  if (entry.reader === undefined) return 'noreply';
+  return entry.reader.claims === undefined ? undefined : 'quiet';
+}
 
 /**
  * Error lines inside a run of quiet commands, and the commands that may have sent them.
