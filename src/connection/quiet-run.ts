@@ -77,7 +77,7 @@ export class QuietWindow {
    */
   close(): Entry[] {
     // Attributed and read before the window resets: if that throws, the candidates fail with the connection.
-    const verdicts = attribute(this.errors, this.candidates);
+    const verdicts = attribute(this.errors, this.candidates.map((entry): Refusal => (frame) => entry.reader?.refusal?.(frame)));
     this.candidates.forEach((entry, i) => {
       const verdict = verdicts[i];
       // Read even by a detached command: its reader is the one that knows its line.
@@ -96,21 +96,23 @@ export class QuietWindow {
 }
 
 /** Per candidate: the line it surely got, a failure for one that may have got one, or undefined (silent). */
-type Verdict = ErrorFrame | MemcacheServerError | undefined;
+export type Verdict = ErrorFrame | MemcacheServerError | undefined;
+
+/** How one candidate could have sent an error line (see `ReplyReader.refusal`). */
+export type Refusal = (frame: ErrorFrame) => QuietRefusal | undefined;
 
 /**
- * Gives each group of identical lines to the candidates that could have sent it: by size first (the
- * largest items are the refused ones), then the lines any candidate may have sent (exact only when there
- * are as many lines as candidates, since each sends at most one).
+ * Gives the error lines of one window to its candidates (in order; each sent at most one line). Each
+ * group of identical lines goes to the candidates that could have sent it: lines refused by size first
+ * (the largest items are the refused ones), then the lines any candidate may have sent (exact only when
+ * there are as many lines as candidates).
+ * @throws MemcacheUnknownError when a group has more lines than candidates left to have sent them.
  */
-function attribute(errors: readonly ErrorFrame[], candidates: readonly Entry[]): Verdict[] {
+export function attribute(errors: readonly ErrorFrame[], candidates: readonly Refusal[]): Verdict[] {
   const verdicts: Verdict[] = candidates.map(() => undefined);
   const taken = new Set<number>();
   const groups = new Map<string, ErrorFrame[]>();
-  for (const frame of errors) {
-    const key = text(frame);
-    groups.set(key, [...(groups.get(key) ?? []), frame]);
-  }
+  for (const frame of errors) groups.set(text(frame), [...(groups.get(text(frame)) ?? []), frame]);
   const ranked = [...groups.values()].map((lines) => ({ lines, rules: rulesFor(lines[0] as ErrorFrame, candidates) }));
   ranked.sort((a, b) => Number(isAny(a.rules)) - Number(isAny(b.rules)));
   for (const { lines, rules } of ranked) {
@@ -119,20 +121,19 @@ function attribute(errors: readonly ErrorFrame[], candidates: readonly Entry[]):
     if (lines.length > eligible.length) {
       throw new MemcacheUnknownError(`${lines.length} error replies inside a run of quiet commands, and only ${eligible.length} of them can have sent it: ${text(frame)}`);
     }
-    const { sure, maybe } = isAny(rules) ? { sure: lines.length === eligible.length ? eligible : [], maybe: lines.length === eligible.length ? [] : eligible } : largest(eligible, rules, lines.length);
+    const { sure, maybe } = isAny(rules) ? anyOf(eligible, lines.length) : largest(eligible, rules, lines.length);
     for (const i of sure) verdicts[i] = frame;
-    const refusedAmong = lines.length - sure.length;
-    for (const i of maybe) verdicts[i] = ambiguous(frame, refusedAmong, maybe.length);
+    for (const i of maybe) verdicts[i] = ambiguous(frame, lines.length - sure.length, maybe.length);
     for (const i of [...sure, ...maybe]) taken.add(i);
   }
   return verdicts;
 }
 
 /** Which candidates could have sent `frame`, by index, and how. */
-function rulesFor(frame: ErrorFrame, candidates: readonly Entry[]): Map<number, QuietRefusal> {
+function rulesFor(frame: ErrorFrame, candidates: readonly Refusal[]): Map<number, QuietRefusal> {
   const rules = new Map<number, QuietRefusal>();
-  candidates.forEach((entry, i) => {
-    const rule = entry.reader?.refusal?.(frame);
+  candidates.forEach((refusal, i) => {
+    const rule = refusal(frame);
     if (rule !== undefined) rules.set(i, rule);
   });
   return rules;
@@ -141,6 +142,11 @@ function rulesFor(frame: ErrorFrame, candidates: readonly Entry[]): Map<number, 
 function isAny(rules: ReadonlyMap<number, QuietRefusal>): boolean {
   for (const rule of rules.values()) if (rule.rule === 'any') return true;
   return false;
+}
+
+/** `count` lines any of `eligible` may have sent: theirs for sure only if there is one line each. */
+function anyOf(eligible: number[], count: number): { sure: number[]; maybe: number[] } {
+  return count === eligible.length ? { sure: eligible, maybe: [] } : { sure: [], maybe: eligible };
 }
 
 /**
