@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attribute, type Refusal, type Verdict } from '../src/connection/quiet-run.js';
+import { attribute, type Refusal, type Verdict } from '../src/protocol/quiet-attribution.js';
 import { MemcacheServerError, MemcacheUnknownError } from '../src/errors.js';
 import type { ErrorFrame } from '../src/protocol/frames.js';
 
