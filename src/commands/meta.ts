@@ -149,6 +149,22 @@ const TOO_LARGE = 'object too large for cache';
 const OUT_OF_MEMORY = 'out of memory storing object';
 const ANY: QuietRefusal = { rule: 'any' };
 
+/** How a quiet `ms` of an item of `size` (see `itemSize`) may have been refused in step, if it may. */
+function storeRefused(frame: ErrorFrame, size: number): QuietRefusal | undefined {
+  if (frame.type !== 'SERVER_ERROR') return undefined;
+  if (frame.message === TOO_LARGE) return { rule: 'size', size };
+  return frame.message === OUT_OF_MEMORY ? ANY : undefined;
+}
+
+/**
+ * The refusals a quiet `ms` of this key, data and flags may get in step, for a quiet batch's reader
+ * (a quiet `ms` request's own reader answers `refusal` the same way).
+ */
+export function storeRefusal(key: MetaKey, data: Uint8Array, flags: readonly string[]): (frame: ErrorFrame) => QuietRefusal | undefined {
+  const size = itemSize(key, data, flags);
+  return (frame) => storeRefused(frame, size);
+}
+
 function joined(flags: readonly string[]): string {
   return flags.length === 0 ? '' : ` ${flags.join(' ')}`;
 }
@@ -264,9 +280,7 @@ class QuietMetaReader extends MetaReader {
   }
 
   refusal(frame: ErrorFrame): QuietRefusal | undefined {
-    if (this.size === undefined || frame.type !== 'SERVER_ERROR') return undefined;
-    if (frame.message === TOO_LARGE) return { rule: 'size', size: this.size };
-    return frame.message === OUT_OF_MEMORY ? ANY : undefined;
+    return this.size === undefined ? undefined : storeRefused(frame, this.size);
   }
 
   claims(frame: Frame): boolean {
