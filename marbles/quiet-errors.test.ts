@@ -162,3 +162,24 @@ describe('a frame that proves nothing', () => {
     });
   });
 });
+
+describe("a quiet batch (setMany on protocol: 'meta')", () => {
+  const run = (answer: string, expected: string): void => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const fake = createFakeTransport({ scheduler, respond: (written) => (written.includes('mn\r\n') ? `${answer}MN\r\n` : undefined) });
+      const client = new Client(SERVER, { protocol: 'meta', scheduler, connect: () => fake.transport });
+      expectObservable(outcome(client.setMany([['a', '1'], ['big', 'x'.repeat(3000)], ['c', '3']]))).toBe('(x|)', { x: expected });
+      scheduler.flush();
+      expect(fake.connections.length).toBe(1);
+    });
+  };
+
+  it('"too large" is the largest item\'s: only its key is reported not stored', () => {
+    run(TOO_LARGE, '["big"]');
+  });
+
+  it('"out of memory" with several candidates: every key that may not be stored is reported', () => {
+    run(NO_MEMORY, '["a","big","c"]');
+  });
+});

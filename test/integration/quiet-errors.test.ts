@@ -92,3 +92,29 @@ describe.each([
     }
   });
 });
+
+describe("protocol: 'meta': setMany as a quiet batch", () => {
+  it('an over-size item among many is the one key not stored; a read in flight and the connection are unharmed', async () => {
+    const { client, downs, ups } = await metaClient({ protocol: 'meta' });
+    try {
+      const t = tag();
+      await client.set(`${t}-read`, 'r', { noreply: false });
+      const upsBefore = ups();
+      const items: Array<[string, string | Buffer]> = Array.from({ length: 200 }, (_, i) => [`${t}-${i}`, `v${i}`.repeat(1 + (i % 30))]);
+      items.splice(120, 0, [`${t}-big`, Buffer.alloc(MiB + 100)]);
+      const read = now(client.get(`${t}-read`));
+      expect(await now(client.setMany(items))).toEqual([`${t}-big`]);
+      expect(await read).toBe('r');
+      expect(await client.getMany([`${t}-0`, `${t}-199`, `${t}-big`])).toEqual(
+        new Map([
+          [`${t}-0`, 'v0'],
+          [`${t}-199`, 'v199'.repeat(20)],
+        ]),
+      );
+      expect(downs).toEqual([]);
+      expect(ups()).toBe(upsBefore);
+    } finally {
+      await client.close();
+    }
+  });
+});
