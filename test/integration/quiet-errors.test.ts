@@ -118,3 +118,38 @@ describe("protocol: 'meta': setMany as a quiet batch", () => {
     }
   });
 });
+
+describe("a full cache (-M, no evictions) on protocol: 'meta'", () => {
+  let full: MemcachedServer;
+  beforeAll(async () => {
+    full = await startMemcached({ memoryMb: 2, extraArgs: ['-M'] });
+  });
+  afterAll(async () => {
+    await full?.stop();
+  });
+
+  it('quiet sets refused "out of memory storing object" fail; every set that resolves true is stored; the connection stays', async () => {
+    const client = new Client(full.spec, { protocol: 'meta', timeout: 10_000 });
+    const downs: string[] = [];
+    client.events$.subscribe((e) => e.type === 'down' && downs.push(e.error ?? ''));
+    try {
+      const value = Buffer.alloc(100_000, 0x61);
+      // Fill the cache with answered sets until memcached has no memory left for one more (bounded).
+      let filled = 0;
+      while (filled < 200 && (await now(client.set(`fill-${filled}`, value, { noreply: false })).catch(() => false)) === true) filled++;
+      expect(filled).toBeLessThan(200);
+      const keys = Array.from({ length: 40 }, (_, i) => `burst-${i}`);
+      const outcomes = await Promise.all(keys.map((key, i) => now(client.set(key, i % 2 === 0 ? value : Buffer.from(`small ${i}`))).catch((e: unknown) => e)));
+      const failed = outcomes.filter((o) => o !== true);
+      expect(failed.length).toBeGreaterThan(0);
+      for (const o of failed) expect(o).toBeInstanceOf(MemcacheServerError);
+      // Never a success that is false: what resolved true is there (no evictions under -M).
+      const stored = keys.filter((_, i) => outcomes[i] === true);
+      const read = await client.getMany(stored);
+      expect([...read.keys()].sort()).toEqual([...stored].sort());
+      expect(downs).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  });
+});
