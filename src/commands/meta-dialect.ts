@@ -1,7 +1,8 @@
 import { MemcacheUnknownError } from '../errors.js';
 import { mapRequest } from '../executor/call.js';
-import type { Frame, ValueFrame } from '../protocol/frames.js';
+import type { ErrorFrame, Frame, ValueFrame } from '../protocol/frames.js';
 import type { MetaKey } from '../protocol/meta-key.js';
+import { attribute, type Refusal } from '../protocol/quiet-attribution.js';
 import type { ReplyReader, Request, WirePart } from '../protocol/request.js';
 import type { Stored } from './definitions.js';
 import * as text from './definitions.js';
@@ -49,9 +50,11 @@ export function metaDialect(opaque: () => string): Dialect {
     storeMany: (items, expire, noreply) => {
       const lines = items.map((item) => (o: string): WirePart[] => [`ms ${item.key} ${item.data.length} ${storeFlags(item, expire, undefined).join(' ')}${noreply ? ' q' : ''} O${o}\r\n`, item.data, '\r\n']);
       // Quiet only with noreply: an error line (a value over the server's limit) names no command in a
-      // quiet batch, while answered in order it is that item's.
+      // quiet batch, so it is placed by position and size (see QuietBatchReader), while answered in order
+      // it is that item's.
       if (!noreply) return mapRequest(orderedBatch('ms', lines, opaque), (replies) => items.flatMap((_, i) => (replies[i]?.status === 'HD' ? [] : [i])));
-      return mapRequest(quietBatch('ms', lines, opaque), (replies) => items.flatMap((_, i) => (replies[i] === undefined || replies[i].status === 'HD' ? [] : [i])));
+      const refusals = items.map((item) => meta.storeRefusal(key(item.key), item.data, storeFlags(item, expire, undefined)));
+      return mapRequest(quietBatch('ms', lines, opaque, refusals), (replies) => items.flatMap((_, i) => (replies[i] === undefined || replies[i].status === 'HD' ? [] : [i])));
     },
   };
 }
@@ -77,7 +80,12 @@ function hit(wire: string, reply: MetaReply): ValueFrame {
  * One request of quiet commands and the `mn` that closes them. Its reply: for each command, what the
  * server said (undefined: nothing, which for a quiet command is success, or a miss for `mg`).
  */
-function quietBatch(verb: string, lines: ReadonlyArray<(opaque: string) => WirePart[]>, opaque: () => string): Request<Array<MetaReply | undefined>> {
+function quietBatch(
+  verb: string,
+  lines: ReadonlyArray<(opaque: string) => WirePart[]>,
+  opaque: () => string,
+  refusals?: readonly Refusal[],
+): Request<Array<MetaReply | undefined>> {
   const byOpaque = new Map<string, number>();
   const parts: WirePart[] = [];
   lines.forEach((line, index) => {
@@ -86,7 +94,7 @@ function quietBatch(verb: string, lines: ReadonlyArray<(opaque: string) => WireP
     for (const part of line(o)) parts.push(part);
   });
   parts.push('mn\r\n');
-  return { name: verb, keys: lines.length, parts, reader: () => new QuietBatchReader(verb, byOpaque, lines.length) };
+  return { name: verb, keys: lines.length, parts, reader: () => new QuietBatchReader(verb, byOpaque, lines.length, refusals) };
 }
 
 /**
@@ -131,32 +139,67 @@ class OrderedBatchReader implements ReplyReader<Array<MetaReply | undefined>> {
   }
 }
 
-/** Reads a quiet batch's replies by their opaque tokens, up to the `MN` that closes it. */
+/** What a command of a quiet batch refused in step gets in the result: not stored, like an `NS`. */
+const REFUSED: MetaReply = { status: 'NS', flags: new Map(), value: undefined };
+
+/**
+ * Reads a quiet batch's replies by their opaque tokens, up to the `MN` that closes it. memcached answers
+ * in order, so replies come with rising indices, and an error line (it names no command) belongs to one
+ * of the commands after the last reply and before the next one (or the `MN`): it is placed there once
+ * that reply comes, by the rules of `attribute`, when `refusals` says which lines a command may get in
+ * step. Any other error line drops the connection (after a refused `ms` memcached may read its data as
+ * a command).
+ */
 class QuietBatchReader implements ReplyReader<Array<MetaReply | undefined>> {
   private readonly replies: Array<MetaReply | undefined>;
+  /** The first command neither answered nor passed over: error lines are of the commands from here on. */
+  private next = 0;
+  private errors: ErrorFrame[] = [];
 
   constructor(
     private readonly verb: string,
     private readonly byOpaque: ReadonlyMap<string, number>,
     count: number,
+    private readonly refusals: readonly Refusal[] | undefined,
   ) {
     this.replies = new Array<MetaReply | undefined>(count).fill(undefined);
   }
 
   read(frame: Frame): boolean {
-    if (isMetaNoop(frame)) return true;
-    // An error line names no command, and after a refused `ms` memcached may read its data as a command.
-    if (frame.kind === 'error') throw new MemcacheUnknownError(`an error reply inside a quiet ${this.verb} batch names no command: ${frame.line.toString('latin1')}`);
+    if (frame.kind === 'error') {
+      if (!(this.refusals?.slice(this.next).some((refusal) => refusal(frame) !== undefined) ?? false)) {
+        throw new MemcacheUnknownError(`an error reply inside a quiet ${this.verb} batch names no command: ${frame.line.toString('latin1')}`);
+      }
+      this.errors.push(frame);
+      return false;
+    }
+    if (isMetaNoop(frame)) {
+      this.place(this.replies.length);
+      return true;
+    }
     const reply = parseMetaReply(frame, this.verb);
     const index = this.byOpaque.get(reply.flags.get('O') ?? '');
-    if (index === undefined || this.replies[index] !== undefined) {
+    if (index === undefined || index < this.next) {
       throw new MemcacheUnknownError(`${this.verb} batch got a reply for no request of it (opaque ${JSON.stringify(reply.flags.get('O') ?? '')}): the connection is out of step`);
     }
+    this.place(index);
     this.replies[index] = reply;
+    this.next = index + 1;
     return false;
   }
 
   result(): Array<MetaReply | undefined> {
     return this.replies;
+  }
+
+  /** The reply of command `end` came (or the `MN`): the error lines since the last reply were of the commands before it. */
+  private place(end: number): void {
+    if (this.errors.length === 0) return;
+    const candidates = (this.refusals ?? []).slice(this.next, end);
+    // A command that may or may not have been refused counts as refused: never a success that may be false.
+    attribute(this.errors, candidates).forEach((verdict, k) => {
+      if (verdict !== undefined) this.replies[this.next + k] = REFUSED;
+    });
+    this.errors = [];
   }
 }

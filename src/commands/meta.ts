@@ -1,7 +1,7 @@
 import { MemcacheError, MemcacheUnknownError } from '../errors.js';
-import type { Frame } from '../protocol/frames.js';
+import type { ErrorFrame, Frame } from '../protocol/frames.js';
 import type { MetaKey } from '../protocol/meta-key.js';
-import type { ReplyReader, Request } from '../protocol/request.js';
+import type { QuietRefusal, ReplyReader, Request } from '../protocol/request.js';
 import { errorFromFrame } from './readers.js';
 
 /**
@@ -87,7 +87,18 @@ export function metaGet(key: MetaKey, opaque: string, flags: readonly string[], 
  */
 export function metaSet(key: MetaKey, data: Uint8Array, opaque: string, flags: readonly string[], quiet = false): Request<MetaReply> {
   const line = `ms ${key.token} ${data.length}${key.binary ? ' b' : ''}${joined(flags)}${quiet ? ' q' : ''} O${opaque}\r\n`;
-  return { name: 'ms', parts: [line, data, '\r\n'], reader: readerFor('ms', opaque, REPLIES.ms, true, quiet) };
+  return { name: 'ms', parts: [line, data, '\r\n'], reader: readerFor('ms', opaque, REPLIES.ms, true, quiet, itemSize(key, data, flags)) };
+}
+
+/**
+ * What memcached 1.6.18 judges an item's size by (`item_size_ok`: key bytes, data bytes, and 4 more for
+ * non-zero client flags, plus constants): monotone in this number, it refuses exactly the items over its
+ * limit.
+ */
+function itemSize(key: MetaKey, data: Uint8Array, flags: readonly string[]): number {
+  const keyBytes = key.binary ? Buffer.byteLength(key.token, 'base64') : key.token.length;
+  const clientFlags = flags.find((flag) => flag.startsWith('F'));
+  return keyBytes + data.length + (clientFlags === undefined || Number(clientFlags.slice(1)) === 0 ? 0 : 4);
 }
 
 /** `md <key> <flags>*`. Quiet (`q`): success (`HD`) sends nothing back. */
@@ -121,11 +132,37 @@ function metaRequest(verb: 'mg' | 'md' | 'ma', key: MetaKey, opaque: string, fla
   return { name: verb, parts: [line], reader: readerFor(verb, opaque, expected, false, quiet) };
 }
 
-function readerFor(verb: string, opaque: string, expected: ReadonlySet<string>, fatalErrors: boolean, quiet: boolean): () => ReplyReader<MetaReply> {
+function readerFor(verb: string, opaque: string, expected: ReadonlySet<string>, fatalErrors: boolean, quiet: boolean, size?: number): () => ReplyReader<MetaReply> {
   if (!quiet) return () => new MetaReader(verb, opaque, expected, fatalErrors);
   // What `q` leaves unsaid: a miss for mg, success for the others.
   const silent: MetaReply = { status: verb === 'mg' ? 'EN' : 'HD', flags: new Map(), value: undefined };
-  return () => new QuietMetaReader(verb, opaque, expected, fatalErrors, silent);
+  return () => new QuietMetaReader(verb, opaque, expected, fatalErrors, silent, size);
+}
+
+/**
+ * The error lines a quiet `ms` may get that leave the stream in step: memcached 1.6.18 answers them
+ * before reading the data block, then swallows the block whatever it holds (measured, `q` or not, a
+ * block that reads like a command included; proto_text.c `process_mset_command`, the only meta command
+ * that sends these two lines). Any other error line inside a quiet run stays fatal.
+ */
+const TOO_LARGE = 'object too large for cache';
+const OUT_OF_MEMORY = 'out of memory storing object';
+const ANY: QuietRefusal = { rule: 'any' };
+
+/** How a quiet `ms` of an item of `size` (see `itemSize`) may have been refused in step, if it may. */
+function storeRefused(frame: ErrorFrame, size: number): QuietRefusal | undefined {
+  if (frame.type !== 'SERVER_ERROR') return undefined;
+  if (frame.message === TOO_LARGE) return { rule: 'size', size };
+  return frame.message === OUT_OF_MEMORY ? ANY : undefined;
+}
+
+/**
+ * The refusals a quiet `ms` of this key, data and flags may get in step, for a quiet batch's reader
+ * (a quiet `ms` request's own reader answers `refusal` the same way).
+ */
+export function storeRefusal(key: MetaKey, data: Uint8Array, flags: readonly string[]): (frame: ErrorFrame) => QuietRefusal | undefined {
+  const size = itemSize(key, data, flags);
+  return (frame) => storeRefused(frame, size);
 }
 
 function joined(flags: readonly string[]): string {
@@ -236,8 +273,14 @@ class QuietMetaReader extends MetaReader {
     expected: ReadonlySet<string>,
     fatalErrors: boolean,
     private readonly silent: MetaReply,
+    /** The item's size for an `ms` (see `itemSize`); undefined for the commands no error line spares. */
+    private readonly size: number | undefined,
   ) {
     super(verb, opaque, expected, fatalErrors);
+  }
+
+  refusal(frame: ErrorFrame): QuietRefusal | undefined {
+    return this.size === undefined ? undefined : storeRefused(frame, this.size);
   }
 
   claims(frame: Frame): boolean {

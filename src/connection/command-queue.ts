@@ -1,68 +1,15 @@
-import type { MemcacheError } from '../errors.js';
 import type { ReplyReader, WirePart } from '../protocol/request.js';
 import type { Frame } from '../protocol/frames.js';
 import { MemcacheUnknownError } from '../errors.js';
+import type { Batch, Entry } from './entry.js';
 import { Fifo } from './fifo.js';
+import { QuietWindow, silence, type Silence } from './quiet-run.js';
 import { SENTINEL_BYTES, SentinelReader, type SentinelEvents } from './sentinel.js';
 
-/**
- * One command on one connection, from enqueue to settlement.
- *
- *   toWrite ──write──▶ awaiting ──reply──▶ settled
- *      │ cancel/expire: dropped, never written
- *                         │ cancel/expire: stays in line — its reply is still read and dropped,
- *                         │ so the next command gets its own reply
- */
-export interface Entry {
-  readonly parts: readonly WirePart[];
-  /** Undefined for noreply commands, which settle once written. */
-  readonly reader: ReplyReader<unknown> | undefined;
-  /** Request bytes, counted against the queue's byte bound while the command waits to be written. */
-  readonly size: number;
-  /**
-   * Part of one connection's set-up (the handshake): never counted against the queue's bounds, and
-   * dropped with that connection if it was not written (the next connection brings its own).
-   */
-  readonly perLink?: true;
-  /**
-   * Absolute time (scheduler clock) after which the command fails with a timeout; once expired, the
-   * time by which its late reply must have been read.
-   */
-  deadline: number;
-  /**
-   * queued → written → done, or off to the side: cancelled (dropped before writing), detached
-   * (unsubscribed after writing, reply still owed), expired (deadline passed, reply still owed).
-   */
-  state: 'queued' | 'written' | 'detached' | 'expired' | 'cancelled' | 'done';
-  /** When it was written (scheduler clock). */
-  writtenAt: number;
-  /** Whether its bytes were handed to the socket: from then on the server may have acted on it. */
-  written: boolean;
-  /** How many chunks the connection had received when it was written: none since means silence. */
-  mark: number;
-  /** Called once the reply is complete (or, for noreply, once written). */
-  settle(): void;
-  fail(error: MemcacheError): void;
-}
-
-/** What `take` hands the connection: bytes to write first, then the commands to settle or fail. */
-export interface Batch {
-  readonly parts: WirePart[];
-  /** Noreply commands: settled once their bytes are written. */
-  readonly settled: Entry[];
-  /** Commands whose deadline passed before they could be written: failed with a timeout, never written. */
-  readonly late: Entry[];
-}
+// Where they lived first: the connection, the handshake and tests import them from here.
+export type { Batch, Entry } from './entry.js';
 
 const NONE: readonly Entry[] = [];
-
-/** What a command expects back: a reply (undefined), nothing (noreply), or maybe nothing (quiet). */
-type Silence = 'noreply' | 'quiet' | undefined;
-
-function silence(entry: Entry): Silence {
-  if (entry.reader === undefined) return 'noreply';
-  return entry.reader.claims === undefined ? undefined : 'quiet';
-}
 
 /**
  * The pipelined correlation queue: commands wait in `toWrite`, move to `awaiting` when written (at most
@@ -72,6 +19,8 @@ function silence(entry: Entry): Silence {
 export class CommandQueue {
   private readonly toWrite = new Fifo<Entry>();
   private readonly awaiting = new Fifo<Entry>();
+  /** Quiet commands past which an error line came, until the next reply says whose it was. */
+  private readonly window = new QuietWindow();
   /** Commands still `queued` in `toWrite` (cancelled ones wait there to be skipped), and their bytes. */
   private waiting = 0;
   private bytes = 0;
@@ -103,14 +52,20 @@ export class CommandQueue {
   }
 
   get inFlight(): number {
-    return this.awaiting.size;
+    return this.awaiting.size + this.window.entries.length;
   }
 
   /** Whether a subscriber still waits on anything; replies owed to settled commands do not count. */
   get busy(): boolean {
     if (this.waiting > 0) return true;
-    for (const entry of this.awaiting) if (entry.state === 'written') return true;
+    for (const entry of this.written()) if (entry.state === 'written') return true;
     return false;
+  }
+
+  /** Everything written and not settled: the quiet commands of an open window first, then the line. */
+  private *written(): Iterable<Entry> {
+    yield* this.window.entries;
+    yield* this.awaiting;
   }
 
   /** Whether any command still waits to be written. */
@@ -125,7 +80,7 @@ export class CommandQueue {
 
   /** True when there is something to write and room in the pipeline for it. */
   get writable(): boolean {
-    return this.toWrite.size > 0 && this.awaiting.size < this.maxPipeline;
+    return this.toWrite.size > 0 && this.inFlight < this.maxPipeline;
   }
 
   push(entry: Entry): void {
@@ -149,7 +104,7 @@ export class CommandQueue {
     // The run of commands that get no reply (noreply) or may get none (quiet) that a fence must close.
     let run: Silence = undefined;
     let lastDeadline = Number.POSITIVE_INFINITY;
-    while (this.awaiting.size < this.maxPipeline) {
+    while (this.inFlight < this.maxPipeline) {
       const entry = this.toWrite.shift();
       if (entry === undefined) break;
       if (entry.state !== 'queued') continue;
@@ -190,38 +145,50 @@ export class CommandQueue {
 
   /**
    * Hands a frame to the oldest awaiting command. Returns the commands it settled, for the caller to
-   * settle in order: quiet commands it proves succeeded silently, then the one whose reply it completed
-   * (none while more frames are to come, or when nobody waits for the outcome).
+   * settle in order: quiet commands it proves succeeded silently (or whose error line it attributes, see
+   * `QuietWindow`), then the one whose reply it completed (none while more frames are to come, or when
+   * nobody waits for the outcome).
    * @throws MemcacheUnknownError for a frame no command is waiting for, or one its reader rejects.
    */
   deliver(frame: Frame): readonly Entry[] {
     // Most frames settle nobody (a value of a batch) or one command: no array for those.
     let done: Entry[] | undefined;
-    for (let head = this.awaiting.peek(); ; head = this.awaiting.peek()) {
-      if (head === undefined || head.reader === undefined) {
-        throw new MemcacheUnknownError(`received a ${frame.kind} frame while no command was waiting`);
+    try {
+      for (let head = this.awaiting.peek(); ; head = this.awaiting.peek()) {
+        if (head === undefined || head.reader === undefined) {
+          throw new MemcacheUnknownError(`received a ${frame.kind} frame while no command was waiting`);
+        }
+        const quiet = head.reader.claims;
+        if (quiet === undefined || quiet.call(head.reader, frame)) break;
+        // An error line names no command: whose it is shows once a later reply closes its window.
+        if (frame.kind === 'error') {
+          this.window.note(frame, this.awaiting);
+          return NONE;
+        }
+        // Memcached answers in order: a frame that is not this quiet command's reply means it had nothing
+        // to say, which for a quiet command is success (or, with a window open, maybe that error line).
+        this.awaiting.shift();
+        if (this.window.open) this.window.join(head);
+        else if (head.state === 'written') (done ??= []).push(head);
       }
-      const quiet = head.reader.claims;
-      if (quiet === undefined || quiet.call(head.reader, frame)) break;
-      // Memcached answers in order: a frame that is not this quiet command's reply means it had nothing
-      // to say, which for a quiet command is success. An error line names no command, so inside a quiet
-      // run nobody can tell whose it is: the connection goes rather than blame the wrong one.
-      if (frame.kind === 'error') throw new MemcacheUnknownError(`an error reply inside a run of quiet commands names no command: ${frame.line.toString('latin1')}`);
+      const head = this.awaiting.peek() as Entry;
+      const complete = (head.reader as ReplyReader<unknown>).read(frame);
+      for (const entry of done ?? NONE) entry.state = 'done';
+      if (this.window.open) done = [...(done ?? []), ...this.window.close()];
+      if (!complete) return done ?? NONE;
       this.awaiting.shift();
-      if (head.state === 'written') {
-        head.state = 'done';
-        (done ??= []).push(head);
-      }
+      if (head.reader instanceof SentinelReader && this.sentinelOn) this.sentinelAnswered = true;
+      if (head.state !== 'written') return done ?? NONE;
+      head.state = 'done';
+      if (done === undefined) return [head];
+      done.push(head);
+      return done;
+    } catch (error) {
+      // A frame nobody can read proves nothing: the quiet commands it passed over go back in line, to
+      // fail with the connection instead of being forgotten.
+      if (done !== undefined) for (let i = done.length - 1; i >= 0; i--) this.awaiting.unshift(done[i] as Entry);
+      throw error;
     }
-    const head = this.awaiting.peek() as Entry;
-    if (!(head.reader as ReplyReader<unknown>).read(frame)) return done ?? NONE;
-    this.awaiting.shift();
-    if (head.reader instanceof SentinelReader && this.sentinelOn) this.sentinelAnswered = true;
-    if (head.state !== 'written') return done ?? NONE;
-    head.state = 'done';
-    if (done === undefined) return [head];
-    done.push(head);
-    return done;
   }
 
   /** A subscriber went away: a queued command is dropped, a written one is detached. */
@@ -246,7 +213,7 @@ export class CommandQueue {
         failed.push(entry);
       }
     }
-    for (const entry of this.awaiting) {
+    for (const entry of this.written()) {
       if ((entry.state !== 'written' && entry.state !== 'detached') || entry.deadline > now) continue;
       if (entry.state === 'written') failed.push(entry);
       entry.state = 'expired';
@@ -264,14 +231,14 @@ export class CommandQueue {
   stuck(now: number, received: number, silence: number): 'silent' | 'slow' | undefined {
     const silentAt = this.silentAt(received, silence);
     if (silentAt !== undefined && silentAt <= now) return 'silent';
-    for (const entry of this.awaiting) if (entry.state === 'expired' && entry.deadline <= now) return 'slow';
+    for (const entry of this.written()) if (entry.state === 'expired' && entry.deadline <= now) return 'slow';
     return undefined;
   }
 
   /** The earliest time anything must be checked (a deadline, or when silence would be reached), or undefined. */
   nextCheck(received: number, silence: number): number | undefined {
     let next = this.silentAt(received, silence);
-    for (const list of [this.toWrite, this.awaiting]) {
+    for (const list of [this.toWrite, this.written()]) {
       for (const entry of list) {
         const live = entry.state !== 'cancelled' && entry.state !== 'done';
         if (live && (next === undefined || entry.deadline < next)) next = entry.deadline;
@@ -293,7 +260,7 @@ export class CommandQueue {
    */
   takeWritten(all: boolean): Entry[] {
     const live: Entry[] = [];
-    const lists = all ? [...this.awaiting.drain(), ...this.toWrite.drain()] : this.awaiting.drain();
+    const lists = [...this.window.abandon(), ...this.awaiting.drain(), ...(all ? this.toWrite.drain() : [])];
     if (all) {
       this.waiting = 0;
       this.bytes = 0;

@@ -1,7 +1,7 @@
 import type { CommandInfo } from '../commands/spec.js';
 import type { RoutedKey } from '../cluster/routed-key.js';
-import type { Frame } from '../protocol/frames.js';
-import type { ReplyReader, Request } from '../protocol/request.js';
+import type { ErrorFrame, Frame } from '../protocol/frames.js';
+import type { QuietRefusal, ReplyReader, Request } from '../protocol/request.js';
 
 /**
  * A command ready to run: built by a client's surface (keys validated, values serialized, so bad input
@@ -71,12 +71,14 @@ export function mapRequest<R, T>(request: Request<R>, finish: (reply: R) => T): 
 /** A reader whose result is read on by `finish` (quiet when the reader it wraps is). */
 class MappedReader<R, T> implements ReplyReader<T> {
   readonly claims?: (frame: Frame) => boolean;
+  readonly refusal?: (frame: ErrorFrame) => QuietRefusal | undefined;
 
   constructor(
     private readonly reader: ReplyReader<R>,
     private readonly finish: (reply: R) => T,
   ) {
     if (reader.claims !== undefined) this.claims = (frame) => reader.claims?.(frame) === true;
+    if (reader.refusal !== undefined) this.refusal = (frame) => reader.refusal?.(frame);
   }
 
   read(frame: Frame): boolean {

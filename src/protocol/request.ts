@@ -1,4 +1,4 @@
-import type { Frame } from './frames.js';
+import type { ErrorFrame, Frame } from './frames.js';
 
 /** A piece of a request on the wire: a latin1 string (command lines) or raw bytes (values). */
 export type WirePart = string | Uint8Array;
@@ -20,7 +20,20 @@ export interface ReplyReader<T> {
    * came succeeded silently, which the `mn` fence after it proves; `result()` then gives that outcome.
    */
   claims?(frame: Frame): boolean;
+  /**
+   * Present on a quiet command's reader when the server may refuse that command with an error line
+   * (which carries no opaque token) and still stay in step with the requests: how this command could
+   * have sent `frame`, or undefined when it could not have (then the line puts the stream in doubt).
+   */
+  refusal?(frame: ErrorFrame): QuietRefusal | undefined;
 }
+
+/**
+ * How a quiet command may have provoked an error line that names no command. `size`: the server refuses
+ * exactly the items over a fixed limit, judged by `size`, so among several candidates the largest are
+ * the refused ones. `any`: any candidate may be the one.
+ */
+export type QuietRefusal = { readonly rule: 'size'; readonly size: number } | { readonly rule: 'any' };
 
 /** A command ready to go: its bytes, and how to read its reply (none for noreply). */
 export interface Request<T> {
