@@ -150,3 +150,24 @@ describe("protocol: 'auto' while the probe runs", () => {
     void client.close();
   });
 });
+
+describe("protocol: 'auto' when the probe gets no answer", () => {
+  it('a command held for it still settles at its own deadline, counted from when it was issued', () => {
+    const scheduler = createTestScheduler();
+    const settled: Array<{ at: number; error: string }> = [];
+    scheduler.run(() => {
+      // A silent server: the probe hears nothing, nor would the client's own connection.
+      const fake = createFakeTransport({ scheduler, respond: () => undefined });
+      const client = new Client(SERVER, { scheduler, protocol: 'auto', timeout: 1000, connect: () => fake.transport });
+      const issue = (key: string): void =>
+        void client.get(key).subscribe({ error: (e: unknown) => settled.push({ at: scheduler.now(), error: (e as Error).name }) });
+      issue('a');
+      scheduler.schedule(() => issue('b'), 300);
+      scheduler.schedule(() => void client.close(), 5000);
+    });
+    expect(settled).toEqual([
+      { at: 1000, error: 'MemcacheTimeoutError' },
+      { at: 1300, error: 'MemcacheTimeoutError' },
+    ]);
+  });
+});

@@ -70,12 +70,21 @@ export class ServerExecutor implements Executor {
   execute<T>(call: Call<T>, sink: Sink<T>): TeardownLogic {
     const finder = this.finder;
     if (finder === undefined) return this.run(call, call.request, sink);
-    const protocol = finder.protocol;
-    if (protocol === undefined && this.closing === undefined) return finder.hold(() => this.execute(call, sink));
-    return this.run(call, protocol === 'meta' && call.request.meta !== undefined ? call.request.meta() : call.request, sink);
+    return this.decide(finder, call, sink, undefined);
   }
 
-  private run<T>(call: Call<T>, request: Request<T>, sink: Sink<T>): TeardownLogic {
+  /** `protocol: 'auto'`: sends in the protocol found, or holds the call until it is; its deadline runs from now. */
+  private decide<T>(finder: ProtocolFinder, call: Call<T>, sink: Sink<T>, deadline: number | undefined): TeardownLogic {
+    const protocol = finder.protocol;
+    if (protocol === undefined && this.closing === undefined) {
+      const { timeout } = this.settings.options;
+      const due = deadline ?? (Number.isFinite(timeout) ? this.settings.scheduler.now() + timeout : undefined);
+      return finder.hold(() => this.decide(finder, call, sink, due));
+    }
+    return this.run(call, protocol === 'meta' && call.request.meta !== undefined ? call.request.meta() : call.request, sink, deadline);
+  }
+
+  private run<T>(call: Call<T>, request: Request<T>, sink: Sink<T>, deadline?: number): TeardownLogic {
     const done = this.tracer.start(request.name, request);
     const fail = (error: unknown): void => {
       if (call.hangUp !== undefined && error instanceof MemcacheUnexpectedCloseError) {
@@ -108,10 +117,16 @@ export class ServerExecutor implements Executor {
     };
     // A refusal fails the command inside submit, before there is a ticket: surely not written.
     let ticket: LaneTicket | undefined;
-    ticket = lane.submit(request.parts, reader, settle, (error) => {
-      if (ticket === undefined || !lane.written(ticket)) sink.unsent?.();
-      fail(error);
-    });
+    ticket = lane.submit(
+      request.parts,
+      reader,
+      settle,
+      (error) => {
+        if (ticket === undefined || !lane.written(ticket)) sink.unsent?.();
+        fail(error);
+      },
+      deadline,
+    );
     const submitted = ticket;
     return () => {
       lane.cancel(submitted);
