@@ -35,6 +35,9 @@ export function probeMeta(settings: ConnectionSettings, done: (meta: boolean | u
     {
       read: (frame: Frame) => {
         noop = frame.kind === 'line' && frame.line.toString('latin1') === 'MN';
+        // A refusal, not an unknown command: memcached -Y's `CLIENT_ERROR unauthenticated` (it then leaves
+        // `version` unanswered) says nothing about meta. Stop asking at once.
+        if (frame.kind === 'error' && frame.type !== 'ERROR') finish(undefined);
         return true;
       },
       result: () => undefined,

@@ -64,6 +64,8 @@ export function judgeOutcome(call: RigCall, outcome: Exclude<Outcome, { kind: 'p
   const got = `got ${describeOutcome(outcome)}`;
   // Whoever was in flight when an unattributable error line came: the connection went with them.
   if (error instanceof MemcacheUnknownError && at.desynced(call.writtenOn)) return undefined;
+  // An error line inside a quiet run with several quiet commands it could belong to: each fails, as maybe refused.
+  if (error instanceof MemcacheServerError && at.desynced(call.writtenOn) && error.message.includes('may or may not have taken effect')) return undefined;
   if (call.replyInStall && !(error instanceof MemcacheServerError && !(error instanceof MemcacheUnexpectedCloseError))) {
     return `${got}, although its whole reply had arrived during the stall`;
   }
