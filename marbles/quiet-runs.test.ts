@@ -57,4 +57,29 @@ describe('quiet runs', () => {
       expect(fake.connections.length).toBe(2);
     });
   });
+
+  it('a long quiet run is cut by a fence every 16 commands, and each part resolves with its own MN', () => {
+    const scheduler = createTestScheduler();
+    const resolvedAt: number[] = [];
+    scheduler.run(() => {
+      const fake = createFakeTransport({
+        scheduler,
+        respondAfter: 1,
+        respond: (written) => {
+          const fences = written.split('\r\n').filter((l) => l === 'mn').length;
+          return Array.from({ length: fences }, () => 'MN\r\n');
+        },
+      });
+      const client = new Client(SERVER, { protocol: 'text', scheduler, connect: () => fake.transport });
+      for (let i = 0; i < 40; i++) client.metaSet(`k${i}`, 'v', { quiet: true }).subscribe(() => resolvedAt.push(i));
+      scheduler.flush();
+      const written = fake.written().join('');
+      expect(written.match(/^ms /gm)?.length).toBe(40);
+      // 16 + 16 + 8 quiet sets, each part closed by its own mn.
+      expect(written.split('\r\n').filter((l) => l.startsWith('ms') || l === 'mn').map((l) => (l === 'mn' ? '|' : '.')).join('')).toBe(
+        `${'.'.repeat(16)}|${'.'.repeat(16)}|${'.'.repeat(8)}|`,
+      );
+    });
+    expect(resolvedAt).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
 });

