@@ -1,5 +1,5 @@
-import { connect, type Socket } from 'node:net';
 import { Observable, timeout, type SchedulerLike } from 'rxjs';
+import { socketTransport, type Writer } from '../connection/transport.js';
 import { MemcacheConnectionError, MemcacheServerError, MemcacheTimeoutError, parseServerSpec } from '../index.js';
 
 /** One item as `lru_crawler metadump` lists it: the key (decoded) and the whole line, for `--raw`. */
@@ -21,29 +21,32 @@ export interface DumpedItem {
  * ```
  */
 export function metadump(server: string, idleTimeout: number, scheduler?: SchedulerLike): Observable<DumpedItem> {
-  const endpoint = parseServerSpec(server);
+  // The library's own transport (the one module that opens sockets), read here line by line.
+  const bytes$ = socketTransport(parseServerSpec(server), { noDelay: true, keepAlive: false, tls: undefined });
   const dump$ = new Observable<DumpedItem>((subscriber) => {
-    const socket: Socket = endpoint.kind === 'tcp' ? connect(endpoint.port, endpoint.host) : connect(endpoint.path);
     let pending = '';
-    socket.setEncoding('latin1');
-    socket.on('connect', () => socket.write('lru_crawler metadump all\r\n'));
-    socket.on('data', (chunk: string) => {
-      const lines = (pending + chunk).split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        // Items end in LF; the final END, or an error (BUSY when a crawl is running), in CRLF.
-        if (line.startsWith('key=')) subscriber.next(item(line));
-        else if (line === 'END\r') subscriber.complete();
-        else subscriber.error(new MemcacheServerError(`${server}: ${line.trim()}`));
-      }
+    let writer: Writer | undefined;
+    const reading = bytes$((w) => {
+      writer = w;
+      w.write(['lru_crawler metadump all\r\n']);
+    }).subscribe({
+      next: (chunk) => {
+        // A chunk is valid only during this call: copied out as text at once.
+        const lines = (pending + chunk.toString('latin1')).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          // Items end in LF; the final END, or an error (BUSY when a crawl is running), in CRLF.
+          if (line.startsWith('key=')) subscriber.next(item(line));
+          else if (line === 'END\r') subscriber.complete();
+          else subscriber.error(new MemcacheServerError(`${server}: ${line.trim()}`));
+        }
+      },
+      error: (error: unknown) => subscriber.error(error instanceof Error ? error : new MemcacheConnectionError(`${server}: ${String(error)}`)),
+      complete: () => subscriber.error(new MemcacheConnectionError(`${server}: connection closed during metadump`)),
     });
-    socket.on('error', (error) => subscriber.error(new MemcacheConnectionError(`${server}: ${error.message}`, { cause: error })));
-    socket.on('close', () => subscriber.error(new MemcacheConnectionError(`${server}: connection closed during metadump`)));
     return () => {
-      socket.removeAllListeners();
-      socket.on('error', () => undefined);
-      socket.end('quit\r\n');
-      socket.destroy();
+      writer?.end(['quit\r\n']);
+      reading.unsubscribe();
     };
   });
   return dump$.pipe(timeout({ each: idleTimeout, ...(scheduler === undefined ? {} : { scheduler }), with: () => timedOut(server, idleTimeout) }));

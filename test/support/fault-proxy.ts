@@ -312,7 +312,10 @@ class ProxyServer implements FaultProxy {
       return;
     }
     await pair.send(head);
-    // Let the client read the head first: a RST landing on unread bytes can reach it as a plain EOF.
+    // Let the client read the head first: a RST landing on unread bytes can reach it as a plain EOF. A
+    // timer alone was not enough on a loaded machine (timers run before the poll phase that reads the
+    // socket, so `resetAfter(500)` was once seen as a FIN): first let a poll phase pass, then a timer.
+    await new Promise((resolve) => setImmediate(resolve));
     await sleep(1);
     pair.reset();
   }
