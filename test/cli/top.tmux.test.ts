@@ -10,7 +10,8 @@ import { buildCli, type BuiltCli } from './cli-process.js';
 import { childPid, ensureTmux, startTmux, type TmuxSession } from './tmux.js';
 
 // `rxmemcache top` in a real terminal (tmux): three servers, one stopped by pid and restarted on its
-// port, read off the screen. RXMC_TOP_CAPTURE=<file> saves the screen with one server down.
+// port, read off the screen. RXMC_TOP_CAPTURE=<file> saves the screen with one server down (and
+// <file>.restarted the screen once it is back).
 
 let cli: BuiltCli;
 let servers: MemcachedServer[];
@@ -82,6 +83,8 @@ describe('rxmemcache top in a terminal', () => {
     }
     await stopped.restart();
     screen = await s.waitFor((text) => health(text, stopped.spec) === 'up' && text.includes('3 servers: 3 up'), 'the restarted server up');
+    const captureUp = process.env['RXMC_TOP_CAPTURE'];
+    if (captureUp !== undefined && captureUp !== '') writeFileSync(`${captureUp}.restarted`, screen);
     s.sendKeys('q');
     await s.waitFor((text) => text.includes('[exited 0]'), 'top to exit on q');
     expect(s.pane('alternate_on')).toBe('0');
