@@ -64,8 +64,16 @@ describe('HashClient server lifecycle', () => {
       expectObservable(stateOfA, '^ 12000ms !').toBe('(uf) 1096ms d 9999ms u', { u: 'up', f: 'failing', d: 'dead' });
       expectObservable(outcome(client.get('A|k')), '^').toBe('(x|)', { x: 'MemcacheConnectionError' });
       expectObservable(outcome(client.get('A|k')), '1100ms ^').toBe('1100ms (x|)', { x: 'MemcacheConnectionError' });
+      // Each failed probe re-reports dead, still since the moment it died (not since the probe).
+      const deadSince: number[] = [];
+      client.health$.subscribe((all) => {
+        const h = all.get(A);
+        if (h?.state === 'dead') deadSince.push(h.since);
+      });
       scheduler.flush();
       expect(a.connections.map((c) => c.subscribedAt)).toEqual([0, 1100, 6100, 11100]);
+      expect(deadSince.length).toBeGreaterThan(1);
+      expect(new Set(deadSince)).toEqual(new Set([1100]));
     });
   });
 

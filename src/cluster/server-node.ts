@@ -131,7 +131,9 @@ export class ServerNode {
   }
 
   private die(error: MemcacheError, now: number): void {
-    this.set({ state: 'dead', since: now, error });
+    // A failed probe keeps the server dead since it died: `since` is when the state began.
+    const h = this.health;
+    this.set({ state: 'dead', since: h.state === 'dead' ? h.since : now, error });
     this.probeTimer?.unsubscribe();
     this.probeTimer = this.lifecycle.scheduler.schedule(() => this.probe(), this.lifecycle.deadTimeout);
   }
