@@ -1,3 +1,4 @@
+import { NEVER, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { Client, type ClientEvent } from '../src/index.js';
 import { createFakeTransport } from './fake-transport.js';
@@ -69,6 +70,7 @@ describe("protocol: 'auto' probe", () => {
 
 /** A memcached 1.6.18 to the probe and to the client: text and meta gets miss, noreply sets are silent. */
 function memcached(line: string): string {
+  if (line.includes(' slow')) return ''; // never answered: in flight when the connection breaks
   if (line === 'mn') return 'MN\r\n';
   if (line === 'version') return 'VERSION 1.6.18\r\n';
   if (line.startsWith('get ')) return 'END\r\n';
@@ -76,11 +78,11 @@ function memcached(line: string): string {
   return '';
 }
 
-function autoClient(respondAfter: number) {
-  const scheduler = createTestScheduler();
+function autoClient(respondAfter: number, replies?: (connection: number) => Observable<Buffer>, scheduler = createTestScheduler()) {
   const fake = createFakeTransport({
     scheduler,
     respondAfter,
+    ...(replies === undefined ? {} : { replies }),
     respond: (data) =>
       data
         .split('\r\n')
@@ -148,6 +150,25 @@ describe("protocol: 'auto' while the probe runs", () => {
     expect(gets()).toEqual(['meta a', 'meta b']);
     expect(ups.at(-1)).toBe('meta');
     void client.close();
+  });
+});
+
+describe("protocol: 'auto' after a failing server's connection is lost", () => {
+  it('sends text (which every server speaks) until a new connection is up and the next command has asked again', () => {
+    const scheduler = createTestScheduler();
+    let rig: ReturnType<typeof autoClient> | undefined;
+    scheduler.run(({ cold }) => {
+      // Connection 1 is the client's first: reset at 6 ms with `get slow` in flight (a failure).
+      rig = autoClient(1, (n) => (n === 1 ? cold<Buffer>('------#', undefined, new Error('read ECONNRESET')) : NEVER), scheduler);
+      const { client } = rig;
+      client.get('a').subscribe();
+      scheduler.schedule(() => void client.get('slow').subscribe({ error: () => undefined }), 4);
+      scheduler.schedule(() => void client.get('b').subscribe(), 10);
+      scheduler.schedule(() => void client.get('c').subscribe(), 20);
+      scheduler.schedule(() => void client.close(), 30);
+    });
+    expect(rig?.gets()).toEqual(['meta a', 'meta slow', 'text b', 'meta c']);
+    expect(rig?.probes()).toBe(2);
   });
 });
 

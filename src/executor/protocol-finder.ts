@@ -53,14 +53,18 @@ export class ProtocolFinder {
 
   /**
    * Follows the connection: once it is gone, the next command asks again before it goes. A connection
-   * lost to a failing server is asked about once a new one is up, so an outage costs no probes.
+   * lost to a failing server (it may come back as another server) sends text, which every server speaks,
+   * until a new connection is up and the next command asks; so an outage costs no probe connections.
    */
   health(health: ConnectionHealth): void {
     if (health.state === 'up' && this.askWhenUp) {
       this.askWhenUp = false;
       this.forget();
     } else if (health.state === 'idle' || (health.state === 'down' && health.failed !== true)) this.forget();
-    else if (health.state === 'down') this.askWhenUp = true;
+    else if (health.state === 'down' && !this.closed) {
+      this.askWhenUp = true;
+      if (this.state === 'meta') this.state = 'text';
+    }
   }
 
   /** The connection is gone (or being retired): the next command asks again. */
