@@ -73,6 +73,7 @@ async function runClient(name: ClientName, address: string): Promise<ChildResult
     await bench.prepare();
     for (const spec of WORKLOADS) {
       const w = await bench.run(spec);
+      if (w === undefined) continue;
       result.workloads[spec.id] = w;
       const rate = w.seconds > 0 ? Math.round(w.ops / w.seconds).toLocaleString('en-US') : '-';
       process.stderr.write(`  ${name} ${spec.id}: ${w.error ? `error: ${w.error}` : `${w.ops} ops, ${rate}/s`}\n`);
