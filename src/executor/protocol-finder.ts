@@ -9,14 +9,15 @@ type Held = { start: (() => TeardownLogic) | undefined; teardown: TeardownLogic 
 
 /**
  * `protocol: 'auto'`: which protocol one server speaks, found by a probe and believed while the client's
- * connection lives (a server restarted behind the client may be another version, so once the connection
- * is gone, the next command asks again).
+ * connection lives (a server restarted behind the client may be another version, so after the connection
+ * the next one is asked about again).
  *
  * Commands wait while the probe runs, then all go in the order they came. Holding them, rather than
  * sending them as text meanwhile, keeps a result from depending on timing: a noreply `add` of an existing
  * key is `false` on a meta server from the first command on. The wait overlaps the client's own connect,
  * since the probe starts with the first command. A probe that cannot tell (the server unreachable, silent)
- * releases what it held as text, and text it stays until the connection is lost again.
+ * releases what it held as text; so does a failure of the connection. Text, which every server speaks,
+ * then goes until a new connection is up and the next command has asked.
  */
 export class ProtocolFinder {
   private state: 'unknown' | 'probing' | 'text' | 'meta' = 'unknown';
