@@ -1,7 +1,7 @@
 import { NEVER, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { Client, type ClientEvent } from '../src/index.js';
-import { createFakeTransport } from './fake-transport.js';
+import { createFakeTransport, latin1 } from './fake-transport.js';
 import { createTestScheduler } from './helpers/observable-matcher.js';
 
 // protocol: 'auto' asks each server on a connection of its own (`mn`, then `version`) and settles on
@@ -162,12 +162,20 @@ describe("protocol: 'auto' after a failing server's connection is lost", () => {
       rig = autoClient(1, (n) => (n === 1 ? cold<Buffer>('------#', undefined, new Error('read ECONNRESET')) : NEVER), scheduler);
       const { client } = rig;
       client.get('a').subscribe();
+      // Built while meta was believed (so built as mg first), sent after the failure: it must go as text.
+      let late: ReturnType<typeof client.get> | undefined;
+      scheduler.schedule(() => {
+        late = client.get('late');
+        expect(latin1(client.codec.wire.retrieve('get', ['x']).parts)).toMatch(/^mg x /);
+      }, 3);
       scheduler.schedule(() => void client.get('slow').subscribe({ error: () => undefined }), 4);
+      scheduler.schedule(() => void late?.subscribe(), 8);
       scheduler.schedule(() => void client.get('b').subscribe(), 10);
       scheduler.schedule(() => void client.get('c').subscribe(), 20);
       scheduler.schedule(() => void client.close(), 30);
     });
-    expect(rig?.gets()).toEqual(['meta a', 'meta slow', 'text b', 'meta c']);
+    // `late` reopened the connection, so `b` waited for the new probe.
+    expect(rig?.gets()).toEqual(['meta a', 'meta slow', 'text late', 'meta b', 'meta c']);
     expect(rig?.probes()).toBe(2);
   });
 });

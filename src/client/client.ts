@@ -79,6 +79,7 @@ export class Client<V = DefaultValue> extends MemcacheClient<V> {
       scheduler,
       ...(handshake === undefined ? {} : { handshake }),
       createLane: (settings) => this.createLane(settings),
+      onProtocol: (protocol) => this.codec.found(protocol),
     });
     this.executor = this.opts.ignoreExc ? new LenientExecutor(this.server$) : this.server$;
     this.health$ = this.server$.health$;

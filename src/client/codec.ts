@@ -41,6 +41,8 @@ const OPAQUE_SPACE = 2 ** 32;
 export class Codec<V> {
   private readonly rules: KeyRules;
   private opaques = 0;
+  /** `protocol: 'auto'` on one server: it was last found to speak meta, so that form is built first. */
+  private metaFound = false;
 
   /** The wire form of the classic commands, in the protocol the options name. */
   readonly wire: Dialect;
@@ -51,7 +53,15 @@ export class Codec<V> {
   ) {
     this.rules = { prefix: options.prefix, allowUnicodeKeys: options.allowUnicodeKeys };
     const meta = (): Dialect => metaDialect(() => this.opaque());
-    this.wire = options.protocol === 'meta' ? meta() : options.protocol === 'auto' ? autoDialect(meta()) : TEXT_DIALECT;
+    this.wire = options.protocol === 'meta' ? meta() : options.protocol === 'auto' ? autoDialect(meta(), () => this.metaFound) : TEXT_DIALECT;
+  }
+
+  /**
+   * What `protocol: 'auto'` now believes of the client's one server, so that commands are built in that
+   * form first (either form is still sent right: the executor builds the other when it must).
+   */
+  found(protocol: 'text' | 'meta' | undefined): void {
+    this.metaFound = protocol === 'meta';
   }
 
   /** Reads that fail resolve as misses, and an unreadable item in a batch is a miss for its key alone. */

@@ -47,18 +47,31 @@ export const TEXT_DIALECT: Dialect = {
 /**
  * `protocol: 'auto'`: text requests that carry their meta form where the meta protocol does better (a
  * single key's read: one frame per hit, measured 50% more gets per second; a noreply write: quiet, and
- * still its true result). The server's executor sends the meta form once it knows the server speaks meta.
+ * still its true result). The server's executor sends the meta form where the server speaks meta, the
+ * text form elsewhere; `prefersMeta` says which to build first.
  */
-export function autoDialect(meta: Dialect): Dialect {
-  const either = <T>(text: Request<T>, alternative: () => Request<T>): Request<T> =>
-    text.reader === undefined
-      ? { name: text.name, parts: text.parts, keys: text.keys ?? 1, reader: undefined, noreplyValue: text.noreplyValue as T, meta: alternative }
-      : { name: text.name, parts: text.parts, keys: text.keys ?? 1, reader: text.reader, meta: alternative };
+export function autoDialect(meta: Dialect, prefersMeta: () => boolean = () => false): Dialect {
+  // Built eagerly in the form the server was last found to speak (each form is work on the hot path),
+  // the other one only if the executor needs it after all.
+  const either = <T>(build: (d: Dialect) => Request<T>): Request<T> => {
+    if (prefersMeta()) {
+      const first = build(meta);
+      const text = (): Request<T> => build(TEXT_DIALECT);
+      return first.reader === undefined
+        ? { name: first.name, parts: first.parts, keys: first.keys ?? 1, reader: undefined, noreplyValue: first.noreplyValue as T, text }
+        : { name: first.name, parts: first.parts, keys: first.keys ?? 1, reader: first.reader, text };
+    }
+    const first = build(TEXT_DIALECT);
+    const other = (): Request<T> => build(meta);
+    return first.reader === undefined
+      ? { name: first.name, parts: first.parts, keys: first.keys ?? 1, reader: undefined, noreplyValue: first.noreplyValue as T, meta: other }
+      : { name: first.name, parts: first.parts, keys: first.keys ?? 1, reader: first.reader, meta: other };
+  };
   return {
     ...TEXT_DIALECT,
-    store: (verb, item, expire, noreply) => (noreply ? either(text.store(verb, item, expire, true), () => meta.store(verb, item, expire, true)) : text.store(verb, item, expire, false)),
-    retrieve: (verb, wanted, expire) => (wanted.length === 1 ? either(text.retrieve(verb, wanted, expire), () => meta.retrieve(verb, wanted, expire)) : text.retrieve(verb, wanted, expire)),
-    remove: (key, noreply) => (noreply ? either(text.remove(key, true), () => meta.remove(key, true)) : text.remove(key, false)),
-    touch: (key, expire, noreply) => (noreply ? either(text.touch(key, expire, true), () => meta.touch(key, expire, true)) : text.touch(key, expire, false)),
+    store: (verb, item, expire, noreply) => (noreply ? either((d) => d.store(verb, item, expire, true)) : text.store(verb, item, expire, false)),
+    retrieve: (verb, wanted, expire) => (wanted.length === 1 ? either((d) => d.retrieve(verb, wanted, expire)) : text.retrieve(verb, wanted, expire)),
+    remove: (key, noreply) => (noreply ? either((d) => d.remove(key, true)) : text.remove(key, false)),
+    touch: (key, expire, noreply) => (noreply ? either((d) => d.touch(key, expire, true)) : text.touch(key, expire, false)),
   };
 }

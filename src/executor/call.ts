@@ -55,17 +55,23 @@ export interface Split<T> {
  */
 export function mapRequest<R, T>(request: Request<R>, finish: (reply: R) => T): Request<T> {
   const make = request.reader;
-  const meta = request.meta;
-  // Object literals of one shape, no spreads: this runs once or twice per command.
+  const { name, parts } = request;
+  const keys = request.keys ?? 1;
+  // Object literals of a few fixed shapes, no spreads: this runs once or twice per command.
   if (make === undefined) {
     // A noreply request settles once written, with the value its reply would have had.
     const noreplyValue = finish(request.noreplyValue as R);
-    if (meta === undefined) return { name: request.name, parts: request.parts, keys: request.keys ?? 1, reader: undefined, noreplyValue };
-    return { name: request.name, parts: request.parts, keys: request.keys ?? 1, reader: undefined, noreplyValue, meta: () => mapRequest(meta(), finish) };
+    const { meta, text } = request;
+    if (meta !== undefined) return { name, parts, keys, reader: undefined, noreplyValue, meta: () => mapRequest(meta(), finish) };
+    if (text !== undefined) return { name, parts, keys, reader: undefined, noreplyValue, text: () => mapRequest(text(), finish) };
+    return { name, parts, keys, reader: undefined, noreplyValue };
   }
   const reader = (): ReplyReader<T> => new MappedReader(make(), finish);
-  if (meta === undefined) return { name: request.name, parts: request.parts, keys: request.keys ?? 1, reader };
-  return { name: request.name, parts: request.parts, keys: request.keys ?? 1, reader, meta: () => mapRequest(meta(), finish) };
+  // `protocol: 'auto'` only: the other form, mapped the same way when it is built.
+  const { meta, text } = request;
+  if (meta !== undefined) return { name, parts, keys, reader, meta: () => mapRequest(meta(), finish) };
+  if (text !== undefined) return { name, parts, keys, reader, text: () => mapRequest(text(), finish) };
+  return { name, parts, keys, reader };
 }
 
 /** A reader whose result is read on by `finish` (quiet when the reader it wraps is). */

@@ -20,7 +20,7 @@ type Held = { start: (() => TeardownLogic) | undefined; teardown: TeardownLogic 
  * then goes until a new connection is up and the next command has asked.
  */
 export class ProtocolFinder {
-  private state: 'unknown' | 'probing' | 'text' | 'meta' = 'unknown';
+  private current: 'unknown' | 'probing' | 'text' | 'meta' = 'unknown';
   private held: Held[] = [];
   private stopProbe: (() => void) | undefined;
   private closed = false;
@@ -29,11 +29,23 @@ export class ProtocolFinder {
   constructor(
     private readonly probe: Probe,
     private readonly found: (protocol: 'text' | 'meta') => void,
+    /** Told whenever the protocol to send in changes (undefined: being found), so calls can be built for it. */
+    private readonly changed: (protocol: 'text' | 'meta' | undefined) => void = () => undefined,
   ) {}
 
   /** The protocol to send in now, or undefined while it is being found. */
   get protocol(): 'text' | 'meta' | undefined {
-    return this.state === 'text' || this.state === 'meta' ? this.state : undefined;
+    return this.current === 'text' || this.current === 'meta' ? this.current : undefined;
+  }
+
+  private get state(): 'unknown' | 'probing' | 'text' | 'meta' {
+    return this.current;
+  }
+
+  private set state(next: 'unknown' | 'probing' | 'text' | 'meta') {
+    const before = this.protocol;
+    this.current = next;
+    if (this.protocol !== before) this.changed(this.protocol);
   }
 
   /** Starts `start` once the protocol is known (at once if it is); the teardown cancels it either way. */

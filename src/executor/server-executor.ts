@@ -26,6 +26,8 @@ export interface ServerExecutorSettings {
   readonly transport: Transport;
   readonly scheduler: SchedulerLike;
   readonly handshake?: Handshake;
+  /** `protocol: 'auto'`: told whenever the protocol commands go in changes (undefined: being found). */
+  readonly onProtocol?: (protocol: 'text' | 'meta' | undefined) => void;
   /** Makes what commands run over, once per connection lifetime: one connection unless a pool is wanted. */
   readonly createLane?: (settings: ConnectionSettings) => Lane;
 }
@@ -59,6 +61,7 @@ export class ServerExecutor implements Executor {
         ? new ProtocolFinder(
             (done) => probeMeta(this.connectionSettings(() => undefined), done),
             (protocol) => this.foundProtocol(protocol),
+            (protocol) => settings.onProtocol?.(protocol),
           )
         : undefined;
   }
@@ -81,7 +84,10 @@ export class ServerExecutor implements Executor {
       const due = deadline ?? (Number.isFinite(timeout) ? this.settings.scheduler.now() + timeout : undefined);
       return finder.hold(() => this.decide(finder, call, sink, due));
     }
-    return this.run(call, protocol === 'meta' && call.request.meta !== undefined ? call.request.meta() : call.request, sink, deadline);
+    const { request } = call;
+    // A call carries one form and, under 'auto', a way to build the other: send the one the server speaks.
+    const form = protocol === 'meta' ? request.meta?.() : request.text?.();
+    return this.run(call, form ?? request, sink, deadline);
   }
 
   private run<T>(call: Call<T>, request: Request<T>, sink: Sink<T>, deadline?: number): TeardownLogic {

@@ -51,4 +51,9 @@ export interface Request<T> {
    * sends this one instead once it knows the server speaks the meta protocol.
    */
   readonly meta?: () => Request<T>;
+  /**
+   * The same command in the text protocol, when this request is its meta form (`protocol: 'auto'` built
+   * it so, the server having been found to speak meta): sent instead where the server's protocol is text.
+   */
+  readonly text?: () => Request<T>;
 }
