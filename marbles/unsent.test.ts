@@ -1,6 +1,6 @@
 import { NEVER, catchError, map, of, throwError, type Observable, type TeardownLogic } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { Client, HashClient, MemcacheClient, MemcacheClosedError, MemcacheClusterError, MemcacheConnectionError, MemcacheNoServersError, MemcacheQueueFullError, type Call, type Codec, type Executor, type Load, type MemcacheError, type Sink } from '../src/index.js';
+import { Client, HashClient, MemcacheClient, MemcacheClosedError, MemcacheClusterError, MemcacheConnectionError, MemcacheNoServersError, MemcacheQueueFullError, type Call, type Codec, type Sink, WrappingExecutor } from '../src/index.js';
 import { createFakeTransport } from './fake-transport.js';
 import { createTestScheduler } from './helpers/observable-matcher.js';
 
@@ -10,26 +10,13 @@ import { createTestScheduler } from './helpers/observable-matcher.js';
 const SERVER = '127.0.0.1:1';
 
 /** A wrapper executor, composed as users compose theirs: it records which failures were unsent. */
-class Recording implements Executor {
+class Recording extends WrappingExecutor {
   readonly unsent: string[] = [];
-  constructor(private readonly inner: Executor) {}
-  get load(): Load {
-    return this.inner.load;
-  }
   execute<T>(call: Call<T>, sink: Sink<T>): TeardownLogic {
     return this.inner.execute(call, { ...sink, next: (v) => sink.next(v), error: (e) => sink.error(e), complete: () => sink.complete(), unsent: () => this.unsent.push(call.info.name) });
   }
   broadcast<T>(call: Call<T>, sink: Sink<Map<string, T>>): TeardownLogic {
     return this.inner.broadcast(call, { next: (v) => sink.next(v), error: (e) => sink.error(e), complete: () => sink.complete(), unsent: () => this.unsent.push(call.info.name) });
-  }
-  quit(): Promise<void> {
-    return this.inner.quit();
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-  destroy(error?: MemcacheError): void {
-    this.inner.destroy(error);
   }
 }
 

@@ -24,7 +24,7 @@ export type {
   MetaArithmeticResult,
 } from './client/meta-types.js';
 export { MAX_BINARY_KEY_LENGTH } from './protocol/meta-key.js';
-export type { Executor, Load } from './executor/executor.js';
+export { WrappingExecutor, type Executor, type Load } from './executor/executor.js';
 export type { Call, Split } from './executor/call.js';
 export type { CommandInfo, CommandScope } from './commands/spec.js';
 export type { Sink } from './client/command.js';

@@ -43,3 +43,39 @@ export interface Executor {
   /** Fails everything now, then closes. Safe to call twice. */
   destroy(error?: MemcacheError): void;
 }
+
+/**
+ * An executor around another one (ignoreExc, retry): it changes how calls run, while its load and
+ * lifecycle are the inner executor's. Subclasses that must also stop something override `close` and
+ * `destroy` and call `super`.
+ *
+ * @example
+ * ```ts
+ * class Counting extends WrappingExecutor {
+ *   execute<T>(call: Call<T>, sink: Sink<T>): TeardownLogic { count++; return this.inner.execute(call, sink); }
+ *   broadcast<T>(call: Call<T>, sink: Sink<Map<string, T>>): TeardownLogic { return this.inner.broadcast(call, sink); }
+ * }
+ * ```
+ */
+export abstract class WrappingExecutor implements Executor {
+  constructor(protected readonly inner: Executor) {}
+
+  abstract execute<T>(call: Call<T>, sink: Sink<T>): TeardownLogic;
+  abstract broadcast<T>(call: Call<T>, sink: Sink<Map<string, T>>): TeardownLogic;
+
+  get load(): Load {
+    return this.inner.load;
+  }
+
+  quit(): Promise<void> {
+    return this.inner.quit();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  destroy(error?: MemcacheError): void {
+    this.inner.destroy(error);
+  }
+}

@@ -1,21 +1,15 @@
 import type { TeardownLogic } from 'rxjs';
 import type { Sink } from '../client/command.js';
-import { MemcacheClosedError, MemcacheClusterError, MemcacheIllegalInputError, type MemcacheError } from '../errors.js';
+import { MemcacheClosedError, MemcacheClusterError, MemcacheIllegalInputError } from '../errors.js';
 import type { Call } from './call.js';
-import type { Executor, Load } from './executor.js';
+import { WrappingExecutor } from './executor.js';
 
 /**
  * `ignoreExc`: a read that fails resolves as its miss (for a batch or every-server read that partly
  * failed, with what the healthy servers answered). Writes still fail, so nobody believes in a write that
  * did not happen; bad input and a closed client are the caller's doing, never a miss.
  */
-export class LenientExecutor implements Executor {
-  constructor(private readonly inner: Executor) {}
-
-  get load(): Load {
-    return this.inner.load;
-  }
-
+export class LenientExecutor extends WrappingExecutor {
   execute<T>(call: Call<T>, sink: Sink<T>): TeardownLogic {
     const miss = call.miss;
     if (miss === undefined) return this.inner.execute(call, sink);
@@ -25,18 +19,6 @@ export class LenientExecutor implements Executor {
   broadcast<T>(call: Call<T>, sink: Sink<Map<string, T>>): TeardownLogic {
     if (!call.info.read) return this.inner.broadcast(call, sink);
     return this.inner.broadcast(call, lenientSink(sink, () => new Map<string, T>()));
-  }
-
-  quit(): Promise<void> {
-    return this.inner.quit();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-
-  destroy(error?: MemcacheError): void {
-    this.inner.destroy(error);
   }
 }
 

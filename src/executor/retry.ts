@@ -3,7 +3,7 @@ import type { Sink, Start } from '../client/command.js';
 import type { CommandInfo } from '../commands/spec.js';
 import type { MemcacheError } from '../errors.js';
 import type { Call } from './call.js';
-import type { Executor, Load } from './executor.js';
+import { WrappingExecutor, type Executor } from './executor.js';
 import { retryPolicy, type RetryOptions, type RetryPolicy } from './retry-policy.js';
 
 /**
@@ -21,7 +21,7 @@ import { retryPolicy, type RetryOptions, type RetryPolicy } from './retry-policy
  * const executor = new RetryExecutor(client.executor, { attempts: 3, retryDelay: 10 });
  * ```
  */
-export class RetryExecutor implements Executor {
+export class RetryExecutor extends WrappingExecutor {
   private readonly policy: RetryPolicy;
   private readonly scheduler: SchedulerLike;
   /** Emits once the executor closes: every wait for a next try gives up. */
@@ -29,16 +29,10 @@ export class RetryExecutor implements Executor {
   private stopped = false;
 
   /** @throws MemcacheIllegalInputError when an option is invalid. */
-  constructor(
-    private readonly inner: Executor,
-    options: RetryOptions = {},
-  ) {
+  constructor(inner: Executor, options: RetryOptions = {}) {
+    super(inner);
     this.policy = retryPolicy(options);
     this.scheduler = options.scheduler ?? asyncScheduler;
-  }
-
-  get load(): Load {
-    return this.inner.load;
   }
 
   execute<T>(call: Call<T>, sink: Sink<T>): TeardownLogic {
@@ -49,18 +43,14 @@ export class RetryExecutor implements Executor {
     return this.run(call.info, sink, (s) => this.inner.broadcast(call, s));
   }
 
-  quit(): Promise<void> {
-    return this.inner.quit();
+  override close(): Promise<void> {
+    this.halt();
+    return super.close();
   }
 
-  close(): Promise<void> {
+  override destroy(error?: MemcacheError): void {
     this.halt();
-    return this.inner.close();
-  }
-
-  destroy(error?: MemcacheError): void {
-    this.halt();
-    this.inner.destroy(error);
+    super.destroy(error);
   }
 
   /**
