@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { retrieve } from '../src/commands/definitions.js';
 import { Client, MemcacheUnknownError } from '../src/index.js';
 import type { Frame } from '../src/protocol/frames.js';
 import { ResponseParser } from '../src/protocol/parser.js';
 import { startFakeServer, type FakeServer } from './support/fake-server.js';
+import { closedAfterEach } from './support/closed-after-each.js';
 
 // A reply that answers a key twice, or carries a cas unique no server can hold, means the stream is not
 // what was asked for: a protocol error, never a value silently taken.
@@ -49,12 +50,7 @@ describe('ValuesReader: one value per requested key', () => {
 describe('fake server: malformed retrieval replies fail the command', () => {
   let fake: FakeServer | undefined;
   let client: Client | undefined;
-  afterEach(async () => {
-    await client?.close();
-    await fake?.close();
-    client = undefined;
-    fake = undefined;
-  });
+  closedAfterEach(() => client, () => fake);
 
   /** Answers every request on the first connection with `reply`, and `END` on later ones. */
   async function serving(reply: string): Promise<Client> {

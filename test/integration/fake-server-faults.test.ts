@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Client,
   MemcacheTimeoutError,
@@ -7,16 +7,12 @@ import {
 } from '../../src/index.js';
 import { startFakeServer, type FakeServer } from '../support/fake-server.js';
 import { only } from '../support/only.js';
+import { closedAfterEach } from '../support/closed-after-each.js';
 
 // Faults a real memcached never produces, so a scripted FAKE server plays them.
 let fake: FakeServer | undefined;
 let client: Client | undefined;
-afterEach(async () => {
-  await client?.close();
-  await fake?.close();
-  client = undefined;
-  fake = undefined;
-});
+closedAfterEach(() => client, () => fake);
 
 describe('fake server faults', () => {
   it('silence: every in-flight command times out, the connection is dropped, the next one reconnects', async () => {

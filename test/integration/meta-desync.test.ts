@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client, MemcacheUnknownError } from '../../src/index.js';
 import { startMetaFakeServer, type MetaFakeServer, type MetaRequest } from '../support/meta-fake-server.js';
+import { closedAfterEach } from '../support/closed-after-each.js';
 
 // Meta replies out of step with their requests, played by a FAKE server (memcached never sends them):
 // the first reply that cannot be its request's fails that command and everything after it on the
@@ -8,12 +9,7 @@ import { startMetaFakeServer, type MetaFakeServer, type MetaRequest } from '../s
 // command runs on a new connection.
 let fake: MetaFakeServer | undefined;
 let client: Client | undefined;
-afterEach(async () => {
-  await client?.close();
-  await fake?.close();
-  client = undefined;
-  fake = undefined;
-});
+closedAfterEach(() => client, () => fake);
 
 const honest = (rs: readonly MetaRequest[]): string[] => rs.map((r) => r.reply);
 const opaqueOf = (r: MetaRequest | undefined): string => r?.opaque ?? '';

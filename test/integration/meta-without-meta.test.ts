@@ -1,18 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client, MemcacheUnknownCommandError, MemcacheUnknownError } from '../../src/index.js';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server.js';
+import { closedAfterEach } from '../support/closed-after-each.js';
 
 // A server without meta commands that answers each unknown line with ERROR, as memcached before 1.6
 // does, played by the scripted FAKE server (only memcached 1.6.18 is installed here). A one-line meta
 // command just fails; an `ms` is worse: its data block is read as one more command line.
 let fake: ScriptedServer | undefined;
 let client: Client | undefined;
-afterEach(async () => {
-  await client?.close();
-  await fake?.close();
-  client = undefined;
-  fake = undefined;
-});
+closedAfterEach(() => client, () => fake);
 
 const settle = (p: PromiseLike<unknown>): Promise<unknown> => Promise.resolve(p).then((r) => r, (e: unknown) => e);
 
