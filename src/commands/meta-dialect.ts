@@ -21,9 +21,9 @@ export function metaDialect(opaque: () => string): Dialect {
   return {
     name: 'meta',
     store: (verb, item, expire, noreply) =>
-      mapRequest(meta.metaSet(key(item.key), item.data, opaque(), storeFlags(item, expire, MODES[verb]), noreply), (r) => r.status === 'HD'),
+      mapRequest(meta.metaStore(key(item.key), item.data, opaque(), storeWords(item, expire, MODES[verb]), item.flags, noreply), stored),
     cas: (item, expire, noreply, unique) =>
-      mapRequest(meta.metaSet(key(item.key), item.data, opaque(), [...storeFlags(item, expire, undefined), `C${unique}`], noreply), (r) =>
+      mapRequest(meta.metaStore(key(item.key), item.data, opaque(), `${storeWords(item, expire, undefined)} C${unique}`, item.flags, noreply), (r) =>
         r.status === 'HD' ? true : r.status === 'NF' ? null : false,
       ),
     retrieve: (verb, wanted, expire) => {
@@ -48,12 +48,12 @@ export function metaDialect(opaque: () => string): Dialect {
         r.status === 'VA' && r.value !== undefined ? BigInt(r.value.toString('latin1')) : null,
       ),
     storeMany: (items, expire, noreply) => {
-      const lines = items.map((item) => (o: string): WirePart[] => [`ms ${item.key} ${item.data.length} ${storeFlags(item, expire, undefined).join(' ')}${noreply ? ' q' : ''} O${o}\r\n`, item.data, '\r\n']);
+      const lines = items.map((item) => (o: string): WirePart[] => [`ms ${item.key} ${item.data.length}${storeWords(item, expire, undefined)}${noreply ? ' q' : ''} O${o}\r\n`, item.data, '\r\n']);
       // Quiet only with noreply: an error line (a value over the server's limit) names no command in a
       // quiet batch, so it is placed by position and size (see QuietBatchReader), while answered in order
       // it is that item's.
       if (!noreply) return mapRequest(orderedBatch('ms', lines, opaque), (replies) => items.flatMap((_, i) => (replies[i]?.status === 'HD' ? [] : [i])));
-      const refusals = items.map((item) => meta.storeRefusal(key(item.key), item.data, storeFlags(item, expire, undefined)));
+      const refusals = items.map((item) => meta.storeRefusal(key(item.key), item.data, item.flags));
       return mapRequest(quietBatch('ms', lines, opaque, refusals), (replies) => items.flatMap((_, i) => (replies[i] === undefined || replies[i].status === 'HD' ? [] : [i])));
     },
   };
@@ -61,9 +61,15 @@ export function metaDialect(opaque: () => string): Dialect {
 
 const MODES = { set: undefined, add: 'E', replace: 'R', append: 'A', prepend: 'P' } as const;
 
-function storeFlags(item: Stored, expire: string, mode: string | undefined): string[] {
-  return mode === undefined ? [`F${item.flags}`, `T${expire}`] : [`F${item.flags}`, `T${expire}`, `M${mode}`];
+/**
+ * An `ms`'s flags as they go on the line (` F7 T60 ME`), without `F0` and `T0`: the server takes an item
+ * without them as flags 0, never expiring (protocol.txt, "Meta Set"), and every write is built here.
+ */
+function storeWords(item: Stored, expire: string, mode: string | undefined): string {
+  return `${item.flags === 0 ? '' : ` F${item.flags}`}${expire === '0' ? '' : ` T${expire}`}${mode === undefined ? '' : ` M${mode}`}`;
 }
+
+const stored = (reply: MetaReply): boolean => reply.status === 'HD';
 
 function getFlags(verb: 'get' | 'gets' | 'gat' | 'gats', expire: string | undefined): string[] {
   const flags = ['v', 'f'];

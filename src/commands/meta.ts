@@ -86,8 +86,16 @@ export function metaGet(key: MetaKey, opaque: string, flags: readonly string[], 
  * connection, so no one gets the answer of that stray command.
  */
 export function metaSet(key: MetaKey, data: Uint8Array, opaque: string, flags: readonly string[], quiet = false): Request<MetaReply> {
-  const line = `ms ${key.token} ${data.length}${key.binary ? ' b' : ''}${joined(flags)}${quiet ? ' q' : ''} O${opaque}\r\n`;
-  return { name: 'ms', parts: [line, data, '\r\n'], reader: readerFor('ms', opaque, REPLIES.ms, true, quiet, itemSize(key, data, flags)) };
+  return metaStore(key, data, opaque, joined(flags), clientFlagsOf(flags), quiet);
+}
+
+/**
+ * `ms` with its flags already written out (` F7 T60 ME`, or '') and its client flags: the classic
+ * stores build their line this way, as every write goes through here.
+ */
+export function metaStore(key: MetaKey, data: Uint8Array, opaque: string, words: string, clientFlags: number, quiet: boolean): Request<MetaReply> {
+  const line = `ms ${key.token} ${data.length}${key.binary ? ' b' : ''}${words}${quiet ? ' q' : ''} O${opaque}\r\n`;
+  return { name: 'ms', parts: [line, data, '\r\n'], reader: readerFor('ms', opaque, REPLIES.ms, true, quiet, itemSize(key, data, clientFlags)) };
 }
 
 /**
@@ -95,10 +103,15 @@ export function metaSet(key: MetaKey, data: Uint8Array, opaque: string, flags: r
  * non-zero client flags, plus constants): monotone in this number, it refuses exactly the items over its
  * limit.
  */
-function itemSize(key: MetaKey, data: Uint8Array, flags: readonly string[]): number {
+function itemSize(key: MetaKey, data: Uint8Array, clientFlags: number): number {
   const keyBytes = key.binary ? Buffer.byteLength(key.token, 'base64') : key.token.length;
+  return keyBytes + data.length + (clientFlags === 0 ? 0 : 4);
+}
+
+/** The client flags an `ms` sets (`F<n>`; 0 without one, as the server takes it). */
+function clientFlagsOf(flags: readonly string[]): number {
   const clientFlags = flags.find((flag) => flag.startsWith('F'));
-  return keyBytes + data.length + (clientFlags === undefined || Number(clientFlags.slice(1)) === 0 ? 0 : 4);
+  return clientFlags === undefined ? 0 : Number(clientFlags.slice(1)) || 0;
 }
 
 /** `md <key> <flags>*`. Quiet (`q`): success (`HD`) sends nothing back. */
@@ -134,10 +147,14 @@ function metaRequest(verb: 'mg' | 'md' | 'ma', key: MetaKey, opaque: string, fla
 
 function readerFor(verb: string, opaque: string, expected: ReadonlySet<string>, fatalErrors: boolean, quiet: boolean, size?: number): () => ReplyReader<MetaReply> {
   if (!quiet) return () => new MetaReader(verb, opaque, expected, fatalErrors);
-  // What `q` leaves unsaid: a miss for mg, success for the others.
-  const silent: MetaReply = { status: verb === 'mg' ? 'EN' : 'HD', flags: new Map(), value: undefined };
+  const silent = verb === 'mg' ? SILENT_MISS : SILENT_DONE;
   return () => new QuietMetaReader(verb, opaque, expected, fatalErrors, silent, size);
 }
+
+const NO_FLAGS: MetaFlags = { get: () => undefined, has: () => false, [Symbol.iterator]: () => [][Symbol.iterator]() };
+/** What `q` leaves unsaid: a miss for mg, success for the others (shared: nothing changes a reply). */
+const SILENT_MISS: MetaReply = { status: 'EN', flags: NO_FLAGS, value: undefined };
+const SILENT_DONE: MetaReply = { status: 'HD', flags: NO_FLAGS, value: undefined };
 
 /**
  * The error lines a quiet `ms` may get that leave the stream in step: memcached 1.6.18 answers them
@@ -160,8 +177,8 @@ function storeRefused(frame: ErrorFrame, size: number): QuietRefusal | undefined
  * The refusals a quiet `ms` of this key, data and flags may get in step, for a quiet batch's reader
  * (a quiet `ms` request's own reader answers `refusal` the same way).
  */
-export function storeRefusal(key: MetaKey, data: Uint8Array, flags: readonly string[]): (frame: ErrorFrame) => QuietRefusal | undefined {
-  const size = itemSize(key, data, flags);
+export function storeRefusal(key: MetaKey, data: Uint8Array, clientFlags: number): (frame: ErrorFrame) => QuietRefusal | undefined {
+  const size = itemSize(key, data, clientFlags);
   return (frame) => storeRefused(frame, size);
 }
 
@@ -285,7 +302,8 @@ class QuietMetaReader extends MetaReader {
 
   claims(frame: Frame): boolean {
     const text = frame.kind === 'block' ? frame.header : frame.kind === 'line' ? frame.line : undefined;
-    if (text === undefined) return false;
+    // Too short for `<status> O<token>`: the `MN` every quiet command is passed over by, most of all.
+    if (text === undefined || text.length < 4 + this.opaque.length) return false;
     // `… O<token>` as a whole word: the opaque is the only flag that starts with O.
     const at = text.indexOf(` O${this.opaque}`);
     return at >= 0 && (at + 2 + this.opaque.length === text.length || text[at + 2 + this.opaque.length] === 0x20);

@@ -66,7 +66,10 @@ export function mapRequest<R, T>(request: Request<R>, finish: (reply: R) => T): 
     if (text !== undefined) return { name, parts, keys, reader: undefined, noreplyValue, text: () => mapRequest(text(), finish) };
     return { name, parts, keys, reader: undefined, noreplyValue };
   }
-  const reader = (): ReplyReader<T> => new MappedReader(make(), finish);
+  const reader = (): ReplyReader<T> => {
+    const inner = make();
+    return inner.claims === undefined ? new MappedReader(inner, finish) : new QuietMappedReader(inner, finish);
+  };
   // `protocol: 'auto'` only: the other form, mapped the same way when it is built.
   const { meta, text } = request;
   if (meta !== undefined) return { name, parts, keys, reader, meta: () => mapRequest(meta(), finish) };
@@ -74,18 +77,12 @@ export function mapRequest<R, T>(request: Request<R>, finish: (reply: R) => T): 
   return { name, parts, keys, reader };
 }
 
-/** A reader whose result is read on by `finish` (quiet when the reader it wraps is). */
+/** A reader whose result is read on by `finish`. */
 class MappedReader<R, T> implements ReplyReader<T> {
-  readonly claims?: (frame: Frame) => boolean;
-  readonly refusal?: (frame: ErrorFrame) => QuietRefusal | undefined;
-
   constructor(
-    private readonly reader: ReplyReader<R>,
+    protected readonly reader: ReplyReader<R>,
     private readonly finish: (reply: R) => T,
-  ) {
-    if (reader.claims !== undefined) this.claims = (frame) => reader.claims?.(frame) === true;
-    if (reader.refusal !== undefined) this.refusal = (frame) => reader.refusal?.(frame);
-  }
+  ) {}
 
   read(frame: Frame): boolean {
     return this.reader.read(frame);
@@ -93,5 +90,16 @@ class MappedReader<R, T> implements ReplyReader<T> {
 
   result(): T {
     return this.finish(this.reader.result());
+  }
+}
+
+/** A quiet reader's mapped form: quiet too (methods, not per-reader closures: one is built per command). */
+class QuietMappedReader<R, T> extends MappedReader<R, T> {
+  claims(frame: Frame): boolean {
+    return this.reader.claims?.(frame) === true;
+  }
+
+  refusal(frame: ErrorFrame): QuietRefusal | undefined {
+    return this.reader.refusal?.(frame);
   }
 }
