@@ -29,7 +29,7 @@ export function metaDialect(opaque: () => string): Dialect {
     retrieve: (verb, wanted, expire) => {
       const wire = wanted[0] as string;
       if (wanted.length !== 1) return text.retrieve(verb, wanted, expire);
-      return mapRequest(meta.metaGet(key(wire), opaque(), getFlags(verb, expire)), (r) => (r.status === 'EN' ? [] : [hit(wire, r)]));
+      return mapRequest(meta.metaRead(key(wire), opaque(), readWords(verb, expire)), (r) => (r.status === 'EN' ? [] : [hit(wire, r)]));
     },
     // A batch stays a text multi-get: its reply is checked key by key against what was asked (a value
     // for a key not asked, or twice, drops the connection), and one `get` of 100 keys served 9,168
@@ -71,11 +71,10 @@ function storeWords(item: Stored, expire: string, mode: string | undefined): str
 
 const stored = (reply: MetaReply): boolean => reply.status === 'HD';
 
-function getFlags(verb: 'get' | 'gets' | 'gat' | 'gats', expire: string | undefined): string[] {
-  const flags = ['v', 'f'];
-  if (verb === 'gets' || verb === 'gats') flags.push('c');
-  if (expire !== undefined) flags.push(`T${expire}`);
-  return flags;
+/** An `mg`'s flags as they go on the line: the value and client flags, the cas for `gets`, a new TTL for `gat`. */
+function readWords(verb: 'get' | 'gets' | 'gat' | 'gats', expire: string | undefined): string {
+  const words = verb === 'gets' || verb === 'gats' ? ' v f c' : ' v f';
+  return expire === undefined ? words : `${words} T${expire}`;
 }
 
 function hit(wire: string, reply: MetaReply): ValueFrame {

@@ -140,8 +140,20 @@ export function metaNoop(): Request<true> {
 }
 
 function metaRequest(verb: 'mg' | 'md' | 'ma', key: MetaKey, opaque: string, flags: readonly string[], quiet = false): Request<MetaReply> {
-  const line = `${verb} ${key.token}${key.binary ? ' b' : ''}${joined(flags)}${quiet ? ' q' : ''} O${opaque}\r\n`;
-  const expected = verb === 'md' ? REPLIES.md : flags.includes('v') ? REPLIES[`${verb}Value`] : REPLIES[verb];
+  return metaLine(verb, key, opaque, joined(flags), flags.includes('v'), quiet);
+}
+
+/**
+ * `mg` with its flags already written out (` v f`), `v` among them: the classic reads build their line
+ * this way, as every single-key read goes through here.
+ */
+export function metaRead(key: MetaKey, opaque: string, words: string): Request<MetaReply> {
+  return metaLine('mg', key, opaque, words, true, false);
+}
+
+function metaLine(verb: 'mg' | 'md' | 'ma', key: MetaKey, opaque: string, words: string, valued: boolean, quiet: boolean): Request<MetaReply> {
+  const line = `${verb} ${key.token}${key.binary ? ' b' : ''}${words}${quiet ? ' q' : ''} O${opaque}\r\n`;
+  const expected = verb === 'md' ? REPLIES.md : valued ? REPLIES[`${verb}Value`] : REPLIES[verb];
   return { name: verb, parts: [line], reader: readerFor(verb, opaque, expected, false, quiet) };
 }
 
@@ -191,15 +203,55 @@ function joined(flags: readonly string[]): string {
  * @throws MemcacheUnknownError for anything else (the stream is out of step with the requests).
  */
 export function parseMetaReply(frame: Frame, verb: string): MetaReply {
-  const text = frame.kind === 'block' ? frame.header.toString('latin1') : frame.kind === 'line' ? frame.line.toString('latin1') : '';
-  const tokens = text.split(' ');
+  // The parser makes a block only of a `VA <datalen>` header: its flags are read from the bytes when asked.
+  if (frame.kind === 'block') return { status: 'VA', flags: new HeaderFlags(frame.header), value: frame.value };
+  const tokens = frame.kind === 'line' ? frame.line.toString('latin1').split(' ') : [];
   const status = tokens[0] ?? '';
-  if (!STATUSES.has(status) || (status === 'VA') !== (frame.kind === 'block')) {
-    throw new MemcacheUnknownError(`unexpected reply to ${verb}: ${describe(frame)}`);
+  if (!STATUSES.has(status) || status === 'VA') throw new MemcacheUnknownError(`unexpected reply to ${verb}: ${describe(frame)}`);
+  return { status: status as MetaStatus, flags: new TokenFlags(tokens, 1), value: undefined };
+}
+
+/**
+ * The flags of a `VA <datalen> <flags>*` header, found in its bytes when asked: a hit is read for two or
+ * three letters, so splitting the header into strings would be work thrown away.
+ */
+class HeaderFlags implements MetaFlags {
+  /** Where the flags begin: past `VA <datalen> `. */
+  private readonly from: number;
+
+  constructor(private readonly header: Buffer) {
+    const space = header.indexOf(0x20, 3);
+    this.from = space < 0 ? header.length : space + 1;
   }
-  // `VA <datalen> <flags>*`: the length is the parser's; the flags follow it.
-  const flags = new TokenFlags(tokens, status === 'VA' ? 2 : 1);
-  return { status: status as MetaStatus, flags, value: frame.kind === 'block' ? frame.value : undefined };
+
+  get(letter: string): string | undefined {
+    const at = this.find(letter.charCodeAt(0));
+    return at < 0 ? undefined : this.header.toString('latin1', at + 1, this.tokenEnd(at));
+  }
+
+  has(letter: string): boolean {
+    return this.find(letter.charCodeAt(0)) >= 0;
+  }
+
+  *[Symbol.iterator](): Iterator<readonly [string, string]> {
+    for (let at = this.from; at < this.header.length; at = this.tokenEnd(at) + 1) {
+      const end = this.tokenEnd(at);
+      if (end > at) yield [String.fromCharCode(this.header[at] as number), this.header.toString('latin1', at + 1, end)];
+    }
+  }
+
+  /** Where the first token that starts with `code` begins, or -1. */
+  private find(code: number): number {
+    for (let at = this.from; at < this.header.length; at = this.tokenEnd(at) + 1) {
+      if (this.header[at] === code) return at;
+    }
+    return -1;
+  }
+
+  private tokenEnd(at: number): number {
+    const space = this.header.indexOf(0x20, at);
+    return space < 0 ? this.header.length : space;
+  }
 }
 
 const BARE_STATUSES = new Set<string>(['HD', 'EN', 'NS', 'EX', 'NF']);
