@@ -46,8 +46,8 @@ export const TEXT_DIALECT: Dialect = {
 
 /**
  * `protocol: 'auto'`: text requests that carry their meta form where the meta protocol does better (a
- * single key's read: one frame per hit, measured 50% more gets per second; a noreply write: quiet, and
- * still its true result). The server's executor sends the meta form where the server speaks meta, the
+ * single key's read: one frame per hit, measured 50% more gets per second; every noreply write, batches,
+ * cas and incr/decr included: its true result, where text would resolve it unread). The server's executor sends the meta form where the server speaks meta, the
  * text form elsewhere; `prefersMeta` says which to build first.
  */
 export function autoDialect(meta: Dialect, prefersMeta: () => boolean = () => false): Dialect {
@@ -73,5 +73,9 @@ export function autoDialect(meta: Dialect, prefersMeta: () => boolean = () => fa
     retrieve: (verb, wanted, expire) => (wanted.length === 1 ? either((d) => d.retrieve(verb, wanted, expire)) : text.retrieve(verb, wanted, expire)),
     remove: (key, noreply) => (noreply ? either((d) => d.remove(key, true)) : text.remove(key, false)),
     touch: (key, expire, noreply) => (noreply ? either((d) => d.touch(key, expire, true)) : text.touch(key, expire, false)),
+    cas: (item, expire, noreply, unique) => (noreply ? either((d) => d.cas(item, expire, true, unique)) : text.cas(item, expire, false, unique)),
+    arithmetic: (verb, key, delta, noreply) => (noreply ? either((d) => d.arithmetic(verb, key, delta, true)) : text.arithmetic(verb, key, delta, false)),
+    storeMany: (items, expire, noreply) => (noreply ? either((d) => d.storeMany(items, expire, true)) : text.storeMany(items, expire, false)),
+    removeMany: (keys, noreply) => (noreply ? either((d) => d.removeMany(keys, true)) : text.removeMany(keys, false)),
   };
 }

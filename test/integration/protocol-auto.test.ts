@@ -44,6 +44,35 @@ describe("protocol: 'auto'", () => {
     }
   });
 
+  it('every noreply write is answered on a meta server: cas, incr, setMany and deleteMany tell the truth, where text says true unread', async () => {
+    // Over memcached's 1 MiB item limit, and under the client's own limit, so the server refuses it.
+    const big = 'x'.repeat(1536 * 1024);
+    const options = { timeout: 5000, maxValueSize: 2 * 1024 * 1024 } as const;
+    const auto = new Client(memcached.spec, { protocol: 'auto', ...options });
+    const text = new Client(memcached.spec, { protocol: 'text', ...options });
+    try {
+      const found = protocolOf(auto.events$, auto.server);
+      const k = fresh();
+      expect(await auto.set(k, '1', reply)).toBe(true);
+      expect(await found).toBe('meta');
+      const { cas: stale } = await auto.gets(k);
+      expect(await auto.set(k, '2', reply)).toBe(true);
+      expect(await auto.cas(k, '3', stale as string, { noreply: true })).toBe(false);
+      expect(await text.cas(k, '3', stale as string, { noreply: true })).toBe(true);
+      expect(await auto.get(k)).toBe('2');
+      expect(await auto.incr(k, 5, { noreply: true })).toBe(7n);
+      expect(await auto.incr(fresh(), 5, { noreply: true })).toBeNull();
+      const [small, refused] = [fresh(), fresh()];
+      expect(await auto.setMany([[small, 'ok'], [refused, big]], { noreply: true })).toEqual([refused]);
+      expect(await text.setMany([[refused, big]], { noreply: true })).toEqual([]);
+      expect(await auto.getMany([small, refused])).toEqual(new Map([[small, 'ok']]));
+      expect(await auto.deleteMany([small, fresh()], { noreply: true })).toBe(true);
+      expect(await auto.get(small)).toBeUndefined();
+    } finally {
+      await Promise.all([auto.close(), text.close()]);
+    }
+  });
+
   it('through twemproxy: text, and the client never loses a connection to the probe', async () => {
     const client = new Client(proxy.spec, { protocol: 'auto', timeout: 5000, noreplySentinel: false });
     const downs: string[] = [];
