@@ -1,6 +1,6 @@
 import { NEVER, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { Client, type ClientEvent } from '../src/index.js';
+import { Client, PooledClient, type ClientEvent } from '../src/index.js';
 import { createFakeTransport, latin1 } from './fake-transport.js';
 import { createTestScheduler } from './helpers/observable-matcher.js';
 
@@ -78,7 +78,7 @@ function memcached(line: string): string {
   return '';
 }
 
-function autoClient(respondAfter: number, replies?: (connection: number) => Observable<Buffer>, scheduler = createTestScheduler()) {
+function autoClient(respondAfter: number, replies?: (connection: number) => Observable<Buffer>, scheduler = createTestScheduler(), options: { maxPipeline?: number; pooled?: true } = {}) {
   const fake = createFakeTransport({
     scheduler,
     respondAfter,
@@ -90,7 +90,9 @@ function autoClient(respondAfter: number, replies?: (connection: number) => Obse
         .map(memcached)
         .join(''),
   });
-  const client = new Client(SERVER, { scheduler, protocol: 'auto', timeout: 1000, connect: () => fake.transport });
+  const { pooled, ...own } = options;
+  const settings = { scheduler, protocol: 'auto', timeout: 1000, connect: () => fake.transport, ...own } as const;
+  const client = pooled === true ? new PooledClient(SERVER, { ...settings, maxPoolSize: 1 }) : new Client(SERVER, settings);
   /** The keys of the gets the client's own connections sent, in order, with the protocol each went in. */
   const gets = (): string[] =>
     fake.writes
@@ -177,6 +179,46 @@ describe("protocol: 'auto' after a failing server's connection is lost", () => {
     // `late` reopened the connection, so `b` waited for the new probe.
     expect(rig?.gets()).toEqual(['meta a', 'meta slow', 'text late', 'meta b', 'meta c']);
     expect(rig?.probes()).toBe(2);
+  });
+});
+
+describe("protocol: 'auto': a command built as meta, carried over a failure", () => {
+  it('is written as text on the next connection, where the server may no longer speak meta', () => {
+    const scheduler = createTestScheduler();
+    let rig: ReturnType<typeof autoClient> | undefined;
+    const outcomes: string[] = [];
+    scheduler.run(({ cold }) => {
+      // One command in flight at a time: `queued` waits behind `slow` when connection 1 resets at 6 ms,
+      // and goes to connection 2, where it must not be an `mg` (nor an `ms`, whose data block a
+      // text-only server would run as a command of its own).
+      const reset = (n: number): Observable<Buffer> => (n === 1 ? cold<Buffer>('------#', undefined, new Error('read ECONNRESET')) : NEVER);
+      rig = autoClient(1, reset, scheduler, { maxPipeline: 1 });
+      const { client } = rig;
+      client.get('a').subscribe();
+      scheduler.schedule(() => void client.get('slow').subscribe({ error: (e: unknown) => outcomes.push(`slow ${(e as Error).name}`) }), 4);
+      scheduler.schedule(() => void client.get('queued').subscribe({ next: (v) => outcomes.push(`queued ${String(v)}`) }), 5);
+      scheduler.schedule(() => void client.close(), 30);
+    });
+    expect(rig?.gets()).toEqual(['meta a', 'meta slow', 'text queued']);
+    expect(outcomes).toEqual(['slow MemcacheConnectionError', 'queued undefined']);
+  });
+
+  it('in a pool too: a command waiting for a connection when its server fails goes as text', () => {
+    const scheduler = createTestScheduler();
+    let rig: ReturnType<typeof autoClient> | undefined;
+    const outcomes: string[] = [];
+    scheduler.run(({ cold }) => {
+      // One connection, one command at a time: `queued` waits in the pool's line, not the connection's.
+      const reset = (n: number): Observable<Buffer> => (n === 1 ? cold<Buffer>('------#', undefined, new Error('read ECONNRESET')) : NEVER);
+      rig = autoClient(1, reset, scheduler, { maxPipeline: 1, pooled: true });
+      const { client } = rig;
+      client.get('a').subscribe();
+      scheduler.schedule(() => void client.get('slow').subscribe({ error: (e: unknown) => outcomes.push(`slow ${(e as Error).name}`) }), 4);
+      scheduler.schedule(() => void client.get('queued').subscribe({ next: (v) => outcomes.push(`queued ${String(v)}`) }), 5);
+      scheduler.schedule(() => void client.close(), 30);
+    });
+    expect(rig?.gets()).toEqual(['meta a', 'meta slow', 'text queued']);
+    expect(outcomes).toEqual(['slow MemcacheConnectionError', 'queued undefined']);
   });
 });
 

@@ -1,13 +1,13 @@
 import type { ReplyReader, WirePart } from '../protocol/request.js';
 import type { Frame } from '../protocol/frames.js';
 import { MemcacheUnknownError } from '../errors.js';
-import type { Batch, Entry } from './entry.js';
+import type { Batch, Entry, MetaForm } from './entry.js';
 import { Fifo } from './fifo.js';
 import { QuietWindow, silence, type Silence } from './quiet-run.js';
 import { SENTINEL_BYTES, SentinelReader, type SentinelEvents } from './sentinel.js';
 
 // Where they lived first: the connection, the handshake and tests import them from here.
-export type { Batch, Entry } from './entry.js';
+export type { Batch, Entry, MetaForm } from './entry.js';
 
 const NONE: readonly Entry[] = [];
 
@@ -120,6 +120,7 @@ export class CommandQueue {
         continue;
       }
       lastDeadline = entry.deadline;
+      if (entry.metaForm !== undefined && !entry.metaForm.belief.holds) asText(entry);
       const kind = silence(entry);
       // A long quiet run is cut with fences: its commands resolve as each `MN` returns, so callers go on
       // while the rest is still in flight, instead of all waiting for one `MN` at the end.
@@ -332,4 +333,12 @@ export class CommandQueue {
       fail: () => undefined,
     });
   }
+}
+
+/** Puts a command in its text form, the one every server speaks (see `MetaForm`). */
+function asText(entry: Entry): void {
+  const text = (entry.metaForm as MetaForm).text();
+  entry.parts = text.parts;
+  entry.reader = text.reader;
+  entry.metaForm = undefined;
 }

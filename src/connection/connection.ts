@@ -13,7 +13,7 @@ import { hasLargePart, wireSize } from '../protocol/encode.js';
 import { parseFrames } from '../protocol/parse-frames.js';
 import type { ReplyReader, WirePart } from '../protocol/request.js';
 import { Alarm } from './alarm.js';
-import { CommandQueue, type Entry } from './command-queue.js';
+import { CommandQueue, type Entry, type MetaForm } from './command-queue.js';
 import { handshakeEntry } from './handshake.js';
 import { ReconnectGate } from './reconnect-gate.js';
 import type { ConnectionHealth } from './health.js';
@@ -86,7 +86,7 @@ export class Connection implements Lane {
   /**
    * Queues a command: its bytes, how to read its reply (none for noreply), and where its outcome goes.
    * `deadline` (scheduler clock) is when it times out, for a command that already waited elsewhere (in a
-   * pool); by default `timeout` from now. Returns the handle to cancel it with.
+   * pool); by default `timeout` from now. `metaForm`: see `MetaForm`. Returns the handle to cancel it with.
    */
   submit(
     parts: readonly WirePart[],
@@ -94,9 +94,10 @@ export class Connection implements Lane {
     settle: () => void,
     fail: (error: MemcacheError) => void,
     deadline?: number,
+    metaForm?: MetaForm,
   ): Entry {
     const now = this.settings.scheduler.now();
-    const entry: Entry = { parts, reader, size: wireSize(parts), deadline: deadline ?? now + this.settings.timeout, state: 'queued', writtenAt: 0, written: false, mark: 0, settle, fail };
+    const entry: Entry = { parts, reader, metaForm, size: wireSize(parts), deadline: deadline ?? now + this.settings.timeout, state: 'queued', writtenAt: 0, written: false, mark: 0, settle, fail };
     const refusal = this.refusal(now, entry.size);
     if (refusal !== undefined) {
       entry.state = 'done';

@@ -10,9 +10,12 @@ import type { ReplyReader, WirePart } from '../protocol/request.js';
  *                         │ so the next command gets its own reply
  */
 export interface Entry {
-  readonly parts: readonly WirePart[];
+  /** Replaced only by the command's text form (see `MetaForm`), before it is written. */
+  parts: readonly WirePart[];
   /** Undefined for noreply commands, which settle once written. */
-  readonly reader: ReplyReader<unknown> | undefined;
+  reader: ReplyReader<unknown> | undefined;
+  /** Present while the command is in a meta form that a failure may make unsafe to write. */
+  metaForm?: MetaForm | undefined;
   /** Request bytes, counted against the queue's byte bound while the command waits to be written. */
   readonly size: number;
   /**
@@ -39,6 +42,19 @@ export interface Entry {
   /** Called once the reply is complete (or, for noreply, once written). */
   settle(): void;
   fail(error: MemcacheError): void;
+}
+
+/**
+ * A command built as a meta command because its server was believed to speak meta (`protocol: 'auto'`).
+ * If that belief has ended by the time the command is written (its connection failed, and the server may
+ * have come back as one that speaks only text), it is written in its text form instead: a text-only
+ * server answers a meta command with ERROR, and reads an `ms`'s data block as a command of its own.
+ */
+export interface MetaForm {
+  /** The belief it was built under: `holds` turns false for good once the server is no longer believed. */
+  readonly belief: { readonly holds: boolean };
+  /** The same command in the text protocol; its settlement reads the reader returned here. */
+  readonly text: () => { readonly parts: readonly WirePart[]; readonly reader: ReplyReader<unknown> | undefined };
 }
 
 /** What `take` hands the connection: bytes to write first, then the commands to settle or fail. */

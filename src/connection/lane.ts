@@ -1,5 +1,6 @@
 import type { MemcacheError } from '../errors.js';
 import type { ReplyReader, WirePart } from '../protocol/request.js';
+import type { MetaForm } from './entry.js';
 
 /** Whatever a lane hands back from `submit`, to cancel that command with; opaque to the caller. */
 export type LaneTicket = object;
@@ -14,6 +15,7 @@ export interface Lane {
   /**
    * Runs a command: its bytes, how to read its reply (none for noreply), and where its outcome goes.
    * `deadline` (scheduler clock) is when it times out; by default the lane's `timeout` from now.
+   * `metaForm`: a meta command to be written as text if its server is no longer believed to speak meta.
    */
   submit(
     parts: readonly WirePart[],
@@ -21,6 +23,7 @@ export interface Lane {
     settle: () => void,
     fail: (error: MemcacheError) => void,
     deadline?: number,
+    metaForm?: MetaForm,
   ): LaneTicket;
   /** Whether the command was written to a socket: only then may the server have acted on it. */
   written(ticket: LaneTicket): boolean;

@@ -25,6 +25,8 @@ export class ProtocolFinder {
   private stopProbe: (() => void) | undefined;
   private closed = false;
   private askWhenUp = false;
+  /** That the server speaks meta, as found last: each finding has its own, ended when it is given up. */
+  private meta = { holds: false };
 
   constructor(
     private readonly probe: Probe,
@@ -44,8 +46,18 @@ export class ProtocolFinder {
 
   private set state(next: 'unknown' | 'probing' | 'text' | 'meta') {
     const before = this.protocol;
+    if (before === 'meta' && next !== 'meta') this.meta.holds = false;
+    if (next === 'meta' && before !== 'meta') this.meta = { holds: true };
     this.current = next;
     if (this.protocol !== before) this.changed(this.protocol);
+  }
+
+  /**
+   * The current belief that the server speaks meta: `holds` until it is given up (after a failure, a
+   * quit or an idle close), and stays false even if meta is found again later.
+   */
+  get belief(): { readonly holds: boolean } {
+    return this.meta;
   }
 
   /** Starts `start` once the protocol is known (at once if it is); the teardown cancels it either way. */

@@ -87,10 +87,14 @@ export class ServerExecutor implements Executor {
     const { request } = call;
     // A call carries one form and, under 'auto', a way to build the other: send the one the server speaks.
     const form = protocol === 'meta' ? request.meta?.() : request.text?.();
-    return this.run(call, form ?? request, sink, deadline);
+    if (protocol !== 'meta') return this.run(call, form ?? request, sink, deadline);
+    // Sent as meta, it keeps its text form for a server that may no longer speak meta when it is written.
+    const text = form === undefined ? request.text : request;
+    return this.run(call, form ?? request, sink, deadline, text === undefined ? undefined : { belief: finder.belief, text });
   }
 
-  private run<T>(call: Call<T>, request: Request<T>, sink: Sink<T>, deadline?: number): TeardownLogic {
+  private run<T>(call: Call<T>, sent: Request<T>, sink: Sink<T>, deadline?: number, meta?: TextForm<T>): TeardownLogic {
+    let request = sent;
     const done = this.tracer.start(request.name, request);
     const fail = (error: unknown): void => {
       if (call.hangUp !== undefined && error instanceof MemcacheUnexpectedCloseError) {
@@ -108,7 +112,7 @@ export class ServerExecutor implements Executor {
       return undefined;
     }
     const lane = this.currentLane();
-    const reader = request.reader?.();
+    let reader = request.reader?.();
     const settle = (): void => {
       let value: T;
       try {
@@ -132,6 +136,16 @@ export class ServerExecutor implements Executor {
         fail(error);
       },
       deadline,
+      meta === undefined
+        ? undefined
+        : {
+            belief: meta.belief,
+            text: () => {
+              request = typeof meta.text === 'function' ? meta.text() : meta.text;
+              reader = request.reader?.();
+              return { parts: request.parts, reader };
+            },
+          },
     );
     const submitted = ticket;
     return () => {
@@ -224,4 +238,10 @@ export class ServerExecutor implements Executor {
     this.noreplyErrorSubject.complete();
     this.healthSubject.complete();
   }
+}
+
+/** A call sent as meta: the belief it was sent under, and its text form, built or to be built. */
+interface TextForm<T> {
+  readonly belief: { readonly holds: boolean };
+  readonly text: Request<T> | (() => Request<T>);
 }

@@ -1,5 +1,6 @@
 import { Alarm } from '../connection/alarm.js';
 import type { ConnectionSettings } from '../connection/connection-settings.js';
+import type { MetaForm } from '../connection/entry.js';
 import type { Lane, LaneTicket } from '../connection/lane.js';
 import { MemcacheClosedError, MemcacheError } from '../errors.js';
 import { wireSize } from '../protocol/encode.js';
@@ -58,11 +59,12 @@ export class ConnectionPool implements Lane {
     settle: () => void,
     fail: (error: MemcacheError) => void,
     deadline?: number,
+    metaForm?: MetaForm,
   ): LaneTicket {
     const now = this.settings.scheduler.now();
     const due = deadline ?? now + this.settings.timeout;
     const giveUpAt = Math.min(due, now + this.options.acquireTimeout);
-    const waiter: Waiter = { parts, reader, settle, fail, size: wireSize(parts), deadline: due, giveUpAt, state: 'waiting' };
+    const waiter: Waiter = { parts, reader, metaForm, settle, fail, size: wireSize(parts), deadline: due, giveUpAt, state: 'waiting' };
     if (this.closing) return this.refuse(waiter, new MemcacheClosedError(`connection pool for ${this.settings.label} is closed`));
     // Behind others already waiting, a newcomer waits too: first come, first served.
     const member = this.waiting.size === 0 ? this.pick() : undefined;
@@ -151,6 +153,7 @@ export class ConnectionPool implements Lane {
         this.afterCommand(member);
       },
       waiter.deadline,
+      waiter.metaForm,
     );
     waiter.cancelSent = () => connection.cancel(entry);
     waiter.wasWritten = () => connection.written(entry);

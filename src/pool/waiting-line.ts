@@ -3,6 +3,7 @@ import type { ConnectionSettings } from '../connection/connection-settings.js';
 import { MemcachePoolTimeoutError, MemcacheQueueFullError, type MemcacheError } from '../errors.js';
 import type { ReplyReader, WirePart } from '../protocol/request.js';
 import type { LaneTicket } from '../connection/lane.js';
+import type { MetaForm } from '../connection/entry.js';
 
 /**
  * One command handed to the pool, from submission until a connection takes it (then `sent`) or it
@@ -11,6 +12,7 @@ import type { LaneTicket } from '../connection/lane.js';
 export interface Waiter {
   readonly parts: readonly WirePart[];
   readonly reader: ReplyReader<unknown> | undefined;
+  readonly metaForm: MetaForm | undefined;
   readonly settle: () => void;
   readonly fail: (error: MemcacheError) => void;
   /** Request bytes, counted against `maxQueueBytes` while it waits. */
