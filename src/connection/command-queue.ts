@@ -4,21 +4,24 @@ import { MemcacheUnknownError } from '../errors.js';
 import type { Batch, Entry, MetaForm } from './entry.js';
 import { Fifo } from './fifo.js';
 import { QuietWindow, silence, type Silence } from './quiet-run.js';
-import { SENTINEL_BYTES, SentinelReader, type SentinelEvents } from './sentinel.js';
+import { expireWritten, nextCheck, stuck, suspect } from './deadlines.js';
+import { Fences } from './fences.js';
+import type { SentinelEvents } from './sentinel.js';
 
 // Where they lived first: the connection, the handshake and tests import them from here.
 export type { Batch, Entry, MetaForm } from './entry.js';
 
 const NONE: readonly Entry[] = [];
 
+/** Quiet commands between two fences (measured, 100 quiet sets in flight: about 280k/s cut by 16, 190k/s uncut). */
+const QUIET_RUN_MAX = 16;
+
 /**
  * The pipelined correlation queue: commands wait in `toWrite`, move to `awaiting` when written (at most
  * `maxPipeline` at a time), and each reply frame goes to the oldest awaiting command. No I/O, no timers,
  * and it never calls back into a command: the connection settles them after the bytes are written.
+ * Runs of commands that may get no reply are closed by fences (`Fences`); deadlines are in deadlines.ts.
  */
-/** Quiet commands between two fences (measured, 100 quiet sets in flight: about 280k/s cut by 16, 190k/s uncut). */
-const QUIET_RUN_MAX = 16;
-
 export class CommandQueue {
   private readonly toWrite = new Fifo<Entry>();
   private readonly awaiting = new Fifo<Entry>();
@@ -27,22 +30,19 @@ export class CommandQueue {
   /** Commands still `queued` in `toWrite` (cancelled ones wait there to be skipped), and their bytes. */
   private waiting = 0;
   private bytes = 0;
-  private sentinelOn: boolean;
-  /** Whether this connection's server has answered an `mn`: then it knows meta commands. */
-  private sentinelAnswered = false;
+  private readonly fences: Fences;
 
   /**
-   * @param sentinel place `mn` after noreply runs (off for proxies that do not know it, e.g. twemproxy;
-   *   a proxy answers noreply errors itself, so nothing can cross to the next reply there). A server that
-   *   answers `mn` with `ERROR` turns it off for this queue.
+   * @param sentinel place `mn` after noreply runs (see `Fences`); a server that answers it with
+   *   `ERROR` turns it off for this queue.
    */
   constructor(
     private readonly maxPipeline: number,
-    private readonly events: SentinelEvents,
-    private readonly label: string,
+    events: SentinelEvents,
+    label: string,
     sentinel = true,
   ) {
-    this.sentinelOn = sentinel;
+    this.fences = new Fences(events, label, sentinel);
   }
 
   get queued(): number {
@@ -78,7 +78,7 @@ export class CommandQueue {
 
   /** Whether the oldest reply owed is a sentinel's `MN` and this server has never answered one. */
   get sentinelUnproven(): boolean {
-    return !this.sentinelAnswered && this.awaiting.peek()?.reader instanceof SentinelReader;
+    return this.fences.unproven(this.awaiting.peek());
   }
 
   /** True when there is something to write and room in the pipeline for it. */
@@ -103,7 +103,8 @@ export class CommandQueue {
    */
   take(now: number, received: number): Batch {
     const batch: Batch = { parts: [], settled: [], late: [] };
-    if (this.suspect(received)) return batch;
+    // Nothing more goes to a connection that may be dead (see `suspect`).
+    if (suspect(this.awaiting.peek(), received)) return batch;
     // The run of commands that get no reply (noreply) or may get none (quiet) that a fence must close.
     let run: Silence = undefined;
     let runLength = 0;
@@ -146,12 +147,12 @@ export class CommandQueue {
     return batch;
   }
 
-  /**
-   * Closes a run with an `mn`: after noreply commands while sentinels are on; after quiet commands always,
-   * as their `MN` is what proves the silent ones succeeded.
-   */
+  /** Closes a run with its fence, if it gets one (see `Fences.after`). */
   private fence(run: 'noreply' | 'quiet', out: WirePart[], now: number, received: number, deadline: number): void {
-    if (run === 'quiet' || this.sentinelOn) this.addSentinel(out, now, received, deadline);
+    const fence = this.fences.after(run, now, received, deadline);
+    if (fence === undefined) return;
+    for (const part of fence.parts) out.push(part);
+    this.awaiting.push(fence);
   }
 
   /**
@@ -188,7 +189,7 @@ export class CommandQueue {
       if (this.window.open) done = [...(done ?? []), ...this.window.close()];
       if (!complete) return done ?? NONE;
       this.awaiting.shift();
-      if (head.reader instanceof SentinelReader && this.sentinelOn) this.sentinelAnswered = true;
+      this.fences.answer(head);
       if (head.state !== 'written') return done ?? NONE;
       head.state = 'done';
       if (done === undefined) return [head];
@@ -224,44 +225,18 @@ export class CommandQueue {
         failed.push(entry);
       }
     }
-    for (const entry of this.written()) {
-      if ((entry.state !== 'written' && entry.state !== 'detached') || entry.deadline > now) continue;
-      if (entry.state === 'written') failed.push(entry);
-      entry.state = 'expired';
-      entry.deadline = now + grace;
-    }
+    expireWritten(this.written(), now, grace, failed);
     return failed;
   }
 
-  /**
-   * Why the connection must go, if it must: the oldest reply owed has not had a single byte for `silence`
-   * ms since it was written (`silent`: a dead server or path), or a command that already timed out still
-   * has not had its reply after its grace (`slow`: a server trickling or stalling so that everything
-   * behind it would time out too). Bytes that keep arriving are never silence.
-   */
+  /** Why the connection must go, if it must (see `stuck` in deadlines.ts). */
   stuck(now: number, received: number, silence: number): 'silent' | 'slow' | undefined {
-    const silentAt = this.silentAt(received, silence);
-    if (silentAt !== undefined && silentAt <= now) return 'silent';
-    for (const entry of this.written()) if (entry.state === 'expired' && entry.deadline <= now) return 'slow';
-    return undefined;
+    return stuck(this.awaiting.peek(), this.written(), now, received, silence);
   }
 
   /** The earliest time anything must be checked (a deadline, or when silence would be reached), or undefined. */
   nextCheck(received: number, silence: number): number | undefined {
-    let next = this.silentAt(received, silence);
-    for (const list of [this.toWrite, this.written()]) {
-      for (const entry of list) {
-        const live = entry.state !== 'cancelled' && entry.state !== 'done';
-        if (live && (next === undefined || entry.deadline < next)) next = entry.deadline;
-      }
-    }
-    return next;
-  }
-
-  /** When the oldest reply owed counts as silent, if no chunk has come since it was written. */
-  private silentAt(received: number, silence: number): number | undefined {
-    const head = this.awaiting.peek();
-    return head === undefined || received !== head.mark ? undefined : head.writtenAt + silence;
+    return nextCheck(this.awaiting.peek(), [this.toWrite, this.written()], received, silence);
   }
 
   /**
@@ -287,16 +262,6 @@ export class CommandQueue {
     return live;
   }
 
-  /**
-   * The oldest reply owed is overdue and not a byte has come since it was written: the connection may be
-   * dead. Nothing more is written to it until a byte arrives; if none does, it is dropped and what waits
-   * goes to the next connection instead of failing with it.
-   */
-  private suspect(received: number): boolean {
-    const head = this.awaiting.peek();
-    return head !== undefined && head.state === 'expired' && head.mark === received;
-  }
-
   private enqueue(entry: Entry): void {
     if (entry.perLink === true) return;
     this.waiting++;
@@ -307,31 +272,6 @@ export class CommandQueue {
     if (entry.perLink === true) return;
     this.waiting--;
     this.bytes -= entry.size;
-  }
-
-  /** The sentinel has nobody to settle; it borrows its run's deadline so a silent server is still noticed. */
-  private addSentinel(out: WirePart[], now: number, received: number, deadline: number): void {
-    out.push(SENTINEL_BYTES);
-    const events: SentinelEvents = {
-      noreplyError: this.events.noreplyError,
-      unsupported: (error) => {
-        if (!this.sentinelOn) return;
-        this.sentinelOn = false;
-        this.events.unsupported(error);
-      },
-    };
-    this.awaiting.push({
-      parts: [SENTINEL_BYTES],
-      reader: new SentinelReader(events, this.label),
-      size: 0,
-      deadline,
-      state: 'detached',
-      writtenAt: now,
-      written: true,
-      mark: received,
-      settle: () => undefined,
-      fail: () => undefined,
-    });
   }
 }
 
