@@ -78,7 +78,7 @@ function memcached(line: string): string {
   return '';
 }
 
-function autoClient(respondAfter: number, replies?: (connection: number) => Observable<Buffer>, scheduler = createTestScheduler(), options: { maxPipeline?: number; pooled?: true } = {}) {
+function autoClient(respondAfter: number, replies?: (connection: number) => Observable<Buffer>, scheduler = createTestScheduler(), options: { maxPipeline?: number; pooled?: boolean } = {}) {
   const fake = createFakeTransport({
     scheduler,
     respondAfter,
@@ -182,42 +182,36 @@ describe("protocol: 'auto' after a failing server's connection is lost", () => {
   });
 });
 
-describe("protocol: 'auto': a command built as meta, carried over a failure", () => {
-  it('is written as text on the next connection, where the server may no longer speak meta', () => {
-    const scheduler = createTestScheduler();
-    let rig: ReturnType<typeof autoClient> | undefined;
-    const outcomes: string[] = [];
-    scheduler.run(({ cold }) => {
-      // One command in flight at a time: `queued` waits behind `slow` when connection 1 resets at 6 ms,
-      // and goes to connection 2, where it must not be an `mg` (nor an `ms`, whose data block a
-      // text-only server would run as a command of its own).
-      const reset = (n: number): Observable<Buffer> => (n === 1 ? cold<Buffer>('------#', undefined, new Error('read ECONNRESET')) : NEVER);
-      rig = autoClient(1, reset, scheduler, { maxPipeline: 1 });
-      const { client } = rig;
-      client.get('a').subscribe();
-      scheduler.schedule(() => void client.get('slow').subscribe({ error: (e: unknown) => outcomes.push(`slow ${(e as Error).name}`) }), 4);
-      scheduler.schedule(() => void client.get('queued').subscribe({ next: (v) => outcomes.push(`queued ${String(v)}`) }), 5);
-      scheduler.schedule(() => void client.close(), 30);
-    });
-    expect(rig?.gets()).toEqual(['meta a', 'meta slow', 'text queued']);
-    expect(outcomes).toEqual(['slow MemcacheConnectionError', 'queued undefined']);
+/**
+ * One command in flight at a time: `queued` waits behind `slow` (in the connection's queue, or in a
+ * pool of one connection, in the pool's line) when connection 1 resets at 6 ms, then goes to connection
+ * 2. Returns what the client's connections were sent, and how the two commands ended.
+ */
+function carriedOver(pooled: boolean): { gets: string[] | undefined; outcomes: string[] } {
+  const scheduler = createTestScheduler();
+  let rig: ReturnType<typeof autoClient> | undefined;
+  const outcomes: string[] = [];
+  scheduler.run(({ cold }) => {
+    const reset = (n: number): Observable<Buffer> => (n === 1 ? cold<Buffer>('------#', undefined, new Error('read ECONNRESET')) : NEVER);
+    rig = autoClient(1, reset, scheduler, { maxPipeline: 1, pooled });
+    const { client } = rig;
+    client.get('a').subscribe();
+    scheduler.schedule(() => void client.get('slow').subscribe({ error: (e: unknown) => outcomes.push(`slow ${(e as Error).name}`) }), 4);
+    scheduler.schedule(() => void client.get('queued').subscribe({ next: (v) => outcomes.push(`queued ${String(v)}`) }), 5);
+    scheduler.schedule(() => void client.close(), 30);
   });
+  return { gets: rig?.gets(), outcomes };
+}
 
-  it('in a pool too: a command waiting for a connection when its server fails goes as text', () => {
-    const scheduler = createTestScheduler();
-    let rig: ReturnType<typeof autoClient> | undefined;
-    const outcomes: string[] = [];
-    scheduler.run(({ cold }) => {
-      // One connection, one command at a time: `queued` waits in the pool's line, not the connection's.
-      const reset = (n: number): Observable<Buffer> => (n === 1 ? cold<Buffer>('------#', undefined, new Error('read ECONNRESET')) : NEVER);
-      rig = autoClient(1, reset, scheduler, { maxPipeline: 1, pooled: true });
-      const { client } = rig;
-      client.get('a').subscribe();
-      scheduler.schedule(() => void client.get('slow').subscribe({ error: (e: unknown) => outcomes.push(`slow ${(e as Error).name}`) }), 4);
-      scheduler.schedule(() => void client.get('queued').subscribe({ next: (v) => outcomes.push(`queued ${String(v)}`) }), 5);
-      scheduler.schedule(() => void client.close(), 30);
-    });
-    expect(rig?.gets()).toEqual(['meta a', 'meta slow', 'text queued']);
+describe("protocol: 'auto': a command built as meta, carried over a failure", () => {
+  // The server may come back speaking only text: an `mg` would get ERROR, and an `ms`'s data block would
+  // be run as a command of its own.
+  it.each([
+    ['waiting in the connection’s queue', false],
+    ['waiting in a pool’s line for a connection', true],
+  ])('%s, is written as text on the next connection', (_, pooled) => {
+    const { gets, outcomes } = carriedOver(pooled);
+    expect(gets).toEqual(['meta a', 'meta slow', 'text queued']);
     expect(outcomes).toEqual(['slow MemcacheConnectionError', 'queued undefined']);
   });
 });
