@@ -6,14 +6,15 @@ import { Connection } from '../connection/connection.js';
 import type { ConnectionSettings } from '../connection/connection-settings.js';
 import type { Handshake } from '../connection/handshake.js';
 import type { ConnectionHealth } from '../connection/health.js';
-import type { Lane, LaneTicket } from '../connection/lane.js';
+import type { Lane } from '../connection/lane.js';
 import type { Transport } from '../connection/transport.js';
-import { MemcacheClosedError, MemcacheUnexpectedCloseError, type MemcacheError } from '../errors.js';
+import { MemcacheClosedError, type MemcacheError } from '../errors.js';
 import type { ResolvedOptions } from '../client/options.js';
 import { DEFAULT_PARSER_LIMITS } from '../protocol/parser.js';
 import type { Request } from '../protocol/request.js';
 import type { Call } from './call.js';
 import type { Executor, Load } from './executor.js';
+import { failCall, runOnLane, type TextForm } from './lane-run.js';
 import { ProtocolFinder } from './protocol-finder.js';
 import { probeMeta } from './protocol-probe.js';
 import { Tracer } from './tracer.js';
@@ -93,65 +94,14 @@ export class ServerExecutor implements Executor {
     return this.run(call, form ?? request, sink, deadline, text === undefined ? undefined : { belief: finder.belief, text });
   }
 
-  private run<T>(call: Call<T>, sent: Request<T>, sink: Sink<T>, deadline?: number, meta?: TextForm<T>): TeardownLogic {
-    let request = sent;
+  private run<T>(call: Call<T>, request: Request<T>, sink: Sink<T>, deadline?: number, meta?: TextForm<T>): TeardownLogic {
     const done = this.tracer.start(request.name, request);
-    const fail = (error: unknown): void => {
-      if (call.hangUp !== undefined && error instanceof MemcacheUnexpectedCloseError) {
-        done?.(undefined);
-        sink.next(call.hangUp);
-        sink.complete();
-        return;
-      }
-      done?.(error);
-      sink.error(error);
-    };
     if (this.closing !== undefined) {
       sink.unsent?.();
-      fail(new MemcacheClosedError(`the client for ${this.settings.server} is closed`));
+      failCall(call, sink, done, new MemcacheClosedError(`the client for ${this.settings.server} is closed`));
       return undefined;
     }
-    const lane = this.currentLane();
-    let reader = request.reader?.();
-    const settle = (): void => {
-      let value: T;
-      try {
-        value = reader === undefined ? (request.noreplyValue as T) : reader.result();
-      } catch (error) {
-        fail(error);
-        return;
-      }
-      done?.(undefined);
-      sink.next(value);
-      sink.complete();
-    };
-    // A refusal fails the command inside submit, before there is a ticket: surely not written.
-    let ticket: LaneTicket | undefined;
-    ticket = lane.submit(
-      request.parts,
-      reader,
-      settle,
-      (error) => {
-        if (ticket === undefined || !lane.written(ticket)) sink.unsent?.();
-        fail(error);
-      },
-      deadline,
-      meta === undefined
-        ? undefined
-        : {
-            belief: meta.belief,
-            text: () => {
-              request = typeof meta.text === 'function' ? meta.text() : meta.text;
-              reader = request.reader?.();
-              return { parts: request.parts, reader };
-            },
-          },
-    );
-    const submitted = ticket;
-    return () => {
-      lane.cancel(submitted);
-      done?.cancel();
-    };
+    return runOnLane(this.currentLane(), call, request, sink, done, deadline, meta);
   }
 
   broadcast<T>(call: Call<T>, sink: Sink<Map<string, T>>): TeardownLogic {
@@ -238,10 +188,4 @@ export class ServerExecutor implements Executor {
     this.noreplyErrorSubject.complete();
     this.healthSubject.complete();
   }
-}
-
-/** A call sent as meta: the belief it was sent under, and its text form, built or to be built. */
-interface TextForm<T> {
-  readonly belief: { readonly holds: boolean };
-  readonly text: Request<T> | (() => Request<T>);
 }
