@@ -47,8 +47,9 @@ export const TEXT_DIALECT: Dialect = {
 /**
  * `protocol: 'auto'`: text requests that carry their meta form where the meta protocol does better (a
  * single key's read: one frame per hit, measured 50% more gets per second; every noreply write, batches,
- * cas and incr/decr included: its true result, where text would resolve it unread). The server's executor sends the meta form where the server speaks meta, the
- * text form elsewhere; `prefersMeta` says which to build first.
+ * cas and incr/decr included: its true result, where text would resolve it unread). The server's
+ * executor sends the meta form where the server speaks meta, the text form elsewhere; `prefersMeta`
+ * says which to build first.
  */
 export function autoDialect(meta: Dialect, prefersMeta: () => boolean = () => false): Dialect {
   // Built eagerly in the form the server was last found to speak (each form is work on the hot path),
