@@ -20,6 +20,12 @@ export interface ConnectionSettings {
   readonly parserLimits: ParserLimits;
   /** Clock and timers for deadlines. */
   readonly scheduler: SchedulerLike;
+  /**
+   * The process may exit while the connection is idle (`allowExitOnIdle`): then its deadline timer is
+   * cancelled with the last reply. Otherwise the timer is left to ring once at its deadline (the open
+   * socket keeps the process alive anyway), so that a command at a time does not set and clear a timer.
+   */
+  readonly exitOnIdle?: boolean;
   /** Where "end of this tick" flushes are scheduled, normally `asapScheduler`. */
   readonly flushScheduler: SchedulerLike;
   /** Errors the server sent for noreply commands; they are never handed to another command. */

@@ -224,8 +224,8 @@ export class Connection implements Lane {
     for (const entry of done) entry.settle();
     if (this.queue.writable) this.writes.soon();
     else if (this.closing && !this.queue.busy) this.finishClose();
-    // Nothing left to watch: no timer outlives the last reply (with allowExitOnIdle, the process may exit).
-    if (this.queue.inFlight === 0 && this.queue.queued === 0) this.alarm.cancel();
+    // Nothing left to watch: with allowExitOnIdle, no timer outlives the last reply (the process may exit).
+    if (this.settings.exitOnIdle === true && this.queue.inFlight === 0 && this.queue.queued === 0) this.alarm.cancel();
   }
 
   private tellNotices(): void {

@@ -162,6 +162,7 @@ export class ServerExecutor implements Executor {
       backoff: exponentialBackoff(o.backoff.initial, o.backoff.max),
       ...(this.settings.handshake === undefined ? {} : { handshake: this.settings.handshake }),
       scheduler,
+      exitOnIdle: o.allowExitOnIdle,
       flushScheduler: asapScheduler,
       onNoreplyError: (error) => this.noreplyErrorSubject.next(error),
       onSentinelUnsupported: (error) => this.noreplyErrorSubject.next(error),
