@@ -74,6 +74,7 @@ export class Client<V = DefaultValue> extends MemcacheClient<V> {
     const handshake = authHandshake(this.opts, this.server);
     this.server$ = new ServerExecutor({
       server: this.server,
+      socket: this.endpoint.kind === 'unix',
       options: this.opts,
       transport: options.connect?.(this.endpoint) ?? socketTransport(this.endpoint, this.opts),
       scheduler,

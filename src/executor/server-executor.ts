@@ -23,6 +23,8 @@ import { Tracer } from './tracer.js';
 export interface ServerExecutorSettings {
   /** `host:port` or the socket path. */
   readonly server: string;
+  /** `server` is a UNIX socket's path, whatever it looks like. */
+  readonly socket?: boolean;
   readonly options: ResolvedOptions;
   readonly transport: Transport;
   readonly scheduler: SchedulerLike;
@@ -56,7 +58,7 @@ export class ServerExecutor implements Executor {
     this.healthSubject = new BehaviorSubject<ConnectionHealth>({ state: 'idle', since: settings.scheduler.now() });
     this.health$ = this.healthSubject.asObservable();
     this.noreplyErrors$ = this.noreplyErrorSubject.asObservable();
-    this.tracer = new Tracer(settings.server, settings.scheduler);
+    this.tracer = new Tracer(settings.server, settings.scheduler, settings.socket);
     this.finder =
       settings.options.protocol === 'auto'
         ? new ProtocolFinder(

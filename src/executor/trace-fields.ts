@@ -13,10 +13,11 @@ export interface ServerFields {
 
 /**
  * From a server's name (`host:port`, IPv6 unbracketed as in `::1:11211`, or a socket path): a UNIX socket
- * is its path and has no port ("server.address: … or Unix domain socket name").
+ * is its path and has no port ("server.address: … or Unix domain socket name"). `socket`: the name is a
+ * socket path, whatever it looks like (a relative path such as `run/mc:1` reads like `host:port`).
  */
-export function serverFields(server: string): ServerFields {
-  const match = server.startsWith('/') ? null : /^(.+):([0-9]{1,5})$/.exec(server);
+export function serverFields(server: string, socket = server.startsWith('/')): ServerFields {
+  const match = socket ? null : /^(.+):([0-9]{1,5})$/.exec(server);
   if (match === null) return { 'server.address': server };
   return { 'server.address': match[1] as string, 'server.port': Number(match[2]) };
 }

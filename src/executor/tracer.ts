@@ -19,12 +19,14 @@ export class Tracer {
   readonly events$: Observable<ClientEvent>;
   private readonly serverFields: ServerFields;
 
+  /** @param socket `server` is a UNIX socket's path (see `serverFields`). */
   constructor(
     private readonly server: string,
     private readonly scheduler: SchedulerLike,
+    socket?: boolean,
   ) {
     this.events$ = this.eventSubject.asObservable();
-    this.serverFields = serverFields(server);
+    this.serverFields = serverFields(server, socket);
   }
 
   /** Counters since subscription, with the load gauges read from `load` after every event. */

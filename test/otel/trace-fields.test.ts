@@ -111,6 +111,21 @@ describe('the field rules', () => {
     expect(serverFields('cache.internal:11211')).toEqual({ 'server.address': 'cache.internal', 'server.port': 11211 });
     expect(serverFields('::1:11300')).toEqual({ 'server.address': '::1', 'server.port': 11300 });
     expect(serverFields('/run/memcached:1.sock')).toEqual({ 'server.address': '/run/memcached:1.sock' });
+    // A relative socket path looks like host:port: the client says which it is.
+    expect(serverFields('run/mc:1', true)).toEqual({ 'server.address': 'run/mc:1' });
+  });
+
+  it('a client of a relative socket path traces it as the path, with no port', async () => {
+    const events: Array<Record<string, unknown>> = [];
+    const client = new Client({ path: 'run/mc:1' }, { connectTimeout: 50, timeout: 100 });
+    const off = traceCommands({ start: (t) => events.push({ address: t['server.address'], port: t['server.port'] }) });
+    try {
+      await client.get('k').catch(() => undefined);
+    } finally {
+      off();
+      await client.close();
+    }
+    expect(events).toEqual([{ address: 'run/mc:1', port: undefined }]);
   });
 
   it('takes rawCommand’s first word only when it looks like a command', () => {
