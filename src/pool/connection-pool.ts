@@ -64,7 +64,7 @@ export class ConnectionPool implements Lane {
     const now = this.settings.scheduler.now();
     const due = deadline ?? now + this.settings.timeout;
     const giveUpAt = Math.min(due, now + this.options.acquireTimeout);
-    const waiter: Waiter = { parts, reader, metaForm, settle, fail, size: wireSize(parts), deadline: due, giveUpAt, state: 'waiting' };
+    const waiter: Waiter = { parts, reader, metaForm, settle, fail, size: wireSize(parts), deadline: due, giveUpAt, state: 'waiting', connection: undefined, entry: undefined };
     if (this.closing) return this.refuse(waiter, new MemcacheClosedError(`connection pool for ${this.settings.label} is closed`));
     // Behind others already waiting, a newcomer waits too: first come, first served.
     const member = this.waiting.size === 0 ? this.pick() : undefined;
@@ -82,7 +82,8 @@ export class ConnectionPool implements Lane {
 
   /** Whether the command was written by the connection it was sent to. */
   written(ticket: LaneTicket): boolean {
-    return asWaiter(ticket).wasWritten?.() ?? false;
+    const { connection, entry } = asWaiter(ticket);
+    return connection !== undefined && entry !== undefined && connection.written(entry);
   }
 
   /** A waiting command leaves and is never sent; a sent one is cancelled on its connection. */
@@ -93,7 +94,7 @@ export class ConnectionPool implements Lane {
       this.publish();
       this.closeIfDrained();
     } else if (waiter.state === 'sent') {
-      waiter.cancelSent?.();
+      if (waiter.connection !== undefined && waiter.entry !== undefined) waiter.connection.cancel(waiter.entry);
       // Dropping an unwritten command frees its place for one that waits.
       this.pump();
     }
@@ -139,7 +140,7 @@ export class ConnectionPool implements Lane {
     waiter.state = 'sent';
     member.lastUsed = this.settings.scheduler.now();
     const { connection } = member;
-    const entry = connection.submit(
+    waiter.entry = connection.submit(
       waiter.parts,
       waiter.reader,
       () => {
@@ -155,8 +156,7 @@ export class ConnectionPool implements Lane {
       waiter.deadline,
       waiter.metaForm,
     );
-    waiter.cancelSent = () => connection.cancel(entry);
-    waiter.wasWritten = () => connection.written(entry);
+    waiter.connection = connection;
     this.publish();
   }
 

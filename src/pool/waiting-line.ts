@@ -3,7 +3,8 @@ import type { ConnectionSettings } from '../connection/connection-settings.js';
 import { MemcachePoolTimeoutError, MemcacheQueueFullError, type MemcacheError } from '../errors.js';
 import type { ReplyReader, WirePart } from '../protocol/request.js';
 import type { LaneTicket } from '../connection/lane.js';
-import type { MetaForm } from '../connection/entry.js';
+import type { Connection } from '../connection/connection.js';
+import type { Entry, MetaForm } from '../connection/entry.js';
 
 /**
  * One command handed to the pool, from submission until a connection takes it (then `sent`) or it
@@ -23,10 +24,13 @@ export interface Waiter {
   readonly giveUpAt: number;
   /** `gone` also once a sent command has settled: cancelling it then is a no-op. */
   state: 'waiting' | 'sent' | 'gone';
-  /** Once sent: the connection's own handle, and how to cancel it there. */
-  cancelSent?: () => void;
-  /** Once sent: whether its connection wrote it. */
-  wasWritten?: () => boolean;
+  /**
+   * Once sent: the connection it went to, and its handle there (to cancel it, or ask whether it was
+   * written). Fields, not closures over them: with two closures per command, 7 of 10 runs of 100 quiet
+   * sets in flight on a pool of one fell into a GC-bound mode at half the throughput.
+   */
+  connection: Connection | undefined;
+  entry: Entry | undefined;
 }
 
 /**
