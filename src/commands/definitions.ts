@@ -1,7 +1,7 @@
 import { MemcacheError, MemcacheServerError } from '../errors.js';
 import type { ValueFrame } from '../protocol/frames.js';
 import { parseU64 } from '../protocol/numbers.js';
-import type { Request } from '../protocol/request.js';
+import type { Request, WirePart } from '../protocol/request.js';
 import { SecretBytes } from '../secret.js';
 import { RawReader } from './raw-reader.js';
 import { LineReader, LinesReader, StatsReader, ValuesReader } from './readers.js';
@@ -62,7 +62,9 @@ export function cas(item: Stored, expire: string, noreply: boolean, unique: stri
 
 /** Many sets in one request, one reply line each; resolves to the indexes that were not stored. */
 export function storeMany(items: readonly Stored[], expire: string, noreply: boolean): Request<number[]> {
-  const parts = items.flatMap((item) => [storeLine('set', item, expire, noreply), item.data, '\r\n']);
+  // A loop, not flatMap: a HashClient's setMany of 100,000 keys builds a third of that here per server.
+  const parts: WirePart[] = [];
+  for (const item of items) parts.push(storeLine('set', item, expire, noreply), item.data, '\r\n');
   const lines = () => new LinesReader('set', items.length, storeReply);
   return {
     name: 'setMany',
