@@ -1,4 +1,4 @@
-import { idOf, NOREPLY_ERROR, ownReply, REPLY_ERROR, valueOf, type CallKind, type OwnReply, type ServerSide, type ServerTraits } from '../../test/model/fake-memcached.js';
+import { idOf, NOREPLY_ERROR, ownReply, REPLY_ERROR, ScriptedConnection, type CallKind, type OwnReply, type ServerTraits } from '../../test/model/fake-memcached.js';
 
 // The queue model's scripted memcached, speaking the meta dialect a `protocol: 'meta'` client writes:
 // `mg` (a single get), `ms`/`md` answered or quiet (`q`), the `mn` that closes each quiet run, and the
@@ -19,72 +19,26 @@ export function ownMetaReply(kind: CallKind, id: number): OwnReply {
 }
 
 /** One connection's meta-speaking server side: the same surface as the text FakeConnection. */
-export class MetaFakeConnection implements ServerSide {
-  /** Errors to quiet commands close the connection instead of reaching noreplyErrors$. */
-  readonly noreplyErrors = 0;
+export class MetaFakeConnection extends ScriptedConnection {
+  // Errors to quiet commands close the connection instead of reaching noreplyErrors$: it stays 0.
   quietErrors = 0;
-  auths = 0;
-  private output = '';
-  private sent = 0;
-  private readonly ends: Array<{ readonly id: number; readonly end: number }> = [];
   /** Quiet commands answered by silence so far: the next `MN` proves them. */
   private silent: number[] = [];
-  private input = '';
 
-  constructor(private readonly traits: ServerTraits) {}
-
-  get owed(): number {
-    return this.output.length - this.sent;
-  }
-
-  take(bytes: number): { readonly data: string; readonly completed: number[] } {
-    const data = this.output.slice(this.sent, this.sent + bytes);
-    this.sent += data.length;
-    const completed: number[] = [];
-    while (this.ends.length > 0 && (this.ends[0]?.end ?? Infinity) <= this.sent) completed.push(this.ends.shift()?.id ?? -1);
-    return { data, completed };
-  }
-
-  receive(written: string): number[] {
-    this.input += written;
-    const ids: number[] = [];
-    for (;;) {
-      const eol = this.input.indexOf('\r\n');
-      if (eol < 0) return ids;
-      const [verb = '', ...args] = this.input.slice(0, eol).split(' ');
-      // A data block follows `set <key> <flags> <exptime> <bytes>` and `ms <key> <bytes>`.
-      const block = verb === 'set' ? Number(args[3]) : verb === 'ms' ? Number(args[1]) : undefined;
-      const end = eol + 2 + (block === undefined ? 0 : block + 2);
-      if (this.input.length < end) return ids;
-      this.input = this.input.slice(end);
-      const id = this.answer(verb, args);
-      if (id !== undefined) ids.push(id);
-    }
-  }
-
-  private answer(verb: string, args: string[]): number | undefined {
+  protected answer(verb: string, args: string[]): number | undefined {
     if (verb === 'mn') {
       this.output += 'MN\r\n';
-      for (const id of this.silent) this.ends.push({ id, end: this.output.length });
+      for (const id of this.silent) this.proven(id);
       this.silent = [];
       return undefined;
     }
-    if (verb === 'set' && args[0] === 'auth' && this.traits.auth) {
-      this.auths++;
-      this.output += 'STORED\r\n';
-      return undefined;
-    }
+    if (this.credentials(verb, args)) return undefined;
     const id = idOf(args[0] ?? '');
     const opaque = args.find((a) => a.startsWith('O')) ?? '';
     const quiet = args.includes('q');
     const own = ownMetaReply(kindOf(verb, quiet), id);
     if (verb === 'get') {
-      for (const key of args) {
-        const n = key.includes('x') ? id + Number(key.split('x')[1]) : id;
-        const hit = ownReply('get', n);
-        if (hit.kind === 'value' && hit.value !== undefined) this.output += `VALUE ${key} 16 ${valueOf(n).length}\r\n${valueOf(n)}\r\n`;
-      }
-      this.reply(id, 'END\r\n');
+      this.multiGet(id, args);
     } else if (verb === 'mg') {
       const value = own.kind === 'value' ? own.value : undefined;
       this.reply(id, typeof value === 'string' ? `VA ${value.length} f16 ${opaque}\r\n${value}\r\n` : `EN ${opaque}\r\n`);
@@ -100,11 +54,6 @@ export class MetaFakeConnection implements ServerSide {
       else this.reply(id, `${done ? 'HD' : refusal} ${opaque}\r\n`);
     } else throw new Error(`fake meta memcached: unexpected ${verb}`);
     return id;
-  }
-
-  private reply(id: number, last: string): void {
-    this.output += last;
-    this.ends.push({ id, end: this.output.length });
   }
 }
 

@@ -101,20 +101,24 @@ export interface ServerSide {
   receive(written: string): number[];
 }
 
-/** One connection's server side: reads requests as they are written, queues reply bytes for delivery. */
-export class FakeConnection implements ServerSide {
+/**
+ * One connection's server side, whatever dialect it speaks: reads whole requests as they are written
+ * (a line, and the data block of `set`/`ms`), queues reply bytes, and delivers them in pieces, telling
+ * which calls' replies each piece completes. A dialect answers requests (`answer`).
+ */
+export abstract class ScriptedConnection implements ServerSide {
   /** Noreply error lines queued so far (delivered or not). */
   noreplyErrors = 0;
   /** Times this connection was sent the credentials. */
   auths = 0;
-  private output = '';
+  protected output = '';
   /** Offset in `output` up to which bytes were delivered. */
   private sent = 0;
   /** Where each call's reply ends in `output`, oldest first; dropped once delivered. */
   private readonly ends: Array<{ readonly id: number; readonly end: number }> = [];
   private input = '';
 
-  constructor(private readonly traits: ServerTraits) {}
+  constructor(protected readonly traits: ServerTraits) {}
 
   /** Reply bytes owed and not yet delivered. */
   get owed(): number {
@@ -138,35 +142,60 @@ export class FakeConnection implements ServerSide {
       const eol = this.input.indexOf('\r\n');
       if (eol < 0) return ids;
       const [verb = '', ...args] = this.input.slice(0, eol).split(' ');
-      let end = eol + 2;
-      if (verb === 'set') {
-        end += Number(args[3]) + 2;
-        if (this.input.length < end) return ids;
-      }
+      // A data block follows `set <key> <flags> <exptime> <bytes>` and `ms <key> <bytes>`.
+      const block = verb === 'set' ? Number(args[3]) : verb === 'ms' ? Number(args[1]) : undefined;
+      const end = eol + 2 + (block === undefined ? 0 : block + 2);
+      if (this.input.length < end) return ids;
       this.input = this.input.slice(end);
       const id = this.answer(verb, args);
       if (id !== undefined) ids.push(id);
     }
   }
 
-  private answer(verb: string, args: string[]): number | undefined {
+  /** Answers one request; returns the call it belongs to (none for `mn` and the credentials). */
+  protected abstract answer(verb: string, args: string[]): number | undefined;
+
+  /** The credentials (`set auth …`, sent ahead of every call on a server that asks): stored. */
+  protected credentials(verb: string, args: readonly string[]): boolean {
+    if (verb !== 'set' || args[0] !== 'auth' || !this.traits.auth) return false;
+    this.auths++;
+    this.output += 'STORED\r\n';
+    return true;
+  }
+
+  /** A text multi-get of call `id`'s keys (`k<id>x<j>` reads call id + j's value), in either dialect. */
+  protected multiGet(id: number, keys: readonly string[]): void {
+    for (const key of keys) {
+      const n = key.includes('x') ? id + Number(key.split('x')[1]) : id;
+      if (hit(n)) this.output += `VALUE ${key} 16 ${valueOf(n).length}\r\n${valueOf(n)}\r\n`;
+    }
+    this.reply(id, 'END\r\n');
+  }
+
+  /** Call `id`'s reply ends with `last`: delivered up to there, the call has all of it. */
+  protected reply(id: number, last: string): void {
+    this.output += last;
+    this.ends.push({ id, end: this.output.length });
+  }
+
+  /** Call `id` was answered by silence: delivered up to here (an `MN` just queued), the call has proof. */
+  protected proven(id: number): void {
+    this.ends.push({ id, end: this.output.length });
+  }
+}
+
+/** One connection's text-speaking server side. */
+export class FakeConnection extends ScriptedConnection {
+  protected answer(verb: string, args: string[]): number | undefined {
     const noreply = args[args.length - 1] === 'noreply';
     if (verb === 'mn') {
       this.output += this.traits.knowsMn ? 'MN\r\n' : 'ERROR\r\n';
       return undefined;
     }
-    if (verb === 'set' && args[0] === 'auth' && this.traits.auth) {
-      this.auths++;
-      this.output += 'STORED\r\n';
-      return undefined;
-    }
+    if (this.credentials(verb, args)) return undefined;
     const id = idOf(args[0] ?? '');
     if (verb === 'get') {
-      for (const key of args) {
-        const n = key.includes('x') ? id + Number(key.split('x')[1]) : id;
-        if (hit(n)) this.output += `VALUE ${key} 16 ${valueOf(n).length}\r\n${valueOf(n)}\r\n`;
-      }
-      this.reply(id, 'END\r\n');
+      this.multiGet(id, args);
     } else if (verb === 'set' && noreply) {
       // Without a sentinel nothing could tell this error from a later command's reply: an old server sends none here.
       if (id % 5 === 0 && this.traits.knowsMn) {
@@ -179,10 +208,5 @@ export class FakeConnection implements ServerSide {
       this.reply(id, id % 2 === 0 ? 'DELETED\r\n' : 'NOT_FOUND\r\n');
     }
     return id;
-  }
-
-  private reply(id: number, last: string): void {
-    this.output += last;
-    this.ends.push({ id, end: this.output.length });
   }
 }
