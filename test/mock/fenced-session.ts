@@ -1,4 +1,6 @@
 import net from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
+import { startMemcached, type MemcachedServer } from '../support/memcached.js';
 
 // A bare socket to a real memcached that sends any request bytes followed by a meta no-op (`mn`) and
 // reads the reply up to its `MN`: where a reply ends without knowing what the request was. A request
@@ -54,6 +56,32 @@ export class FencedSession {
     if (this.buffer.length < FENCE_REPLY.length || !this.buffer.subarray(this.buffer.length - FENCE_REPLY.length).equals(FENCE_REPLY)) return false;
     return count(this.buffer.toString('latin1'), /(?<=^|\n)MN\r\n/g) >= fences;
   }
+}
+
+/**
+ * A real memcached for this test file (its LRU background threads off, so counters move only with the
+ * requests) and a fenced session to it, opened before the tests and closed after: call it at top level.
+ */
+export function fencedMemcached(): () => FencedSession {
+  let server: MemcachedServer | undefined;
+  let session: FencedSession | undefined;
+  beforeAll(async () => {
+    server = await startMemcached({ extraArgs: ['-o', 'no_lru_crawler,no_lru_maintainer'] });
+    session = await FencedSession.open(server.port);
+  });
+  afterAll(async () => {
+    session?.close();
+    await server?.stop();
+  });
+  return () => {
+    if (session === undefined) throw new Error('the fenced session opens in beforeAll');
+    return session;
+  };
+}
+
+/** A `stats` reply's values by name. */
+export function statsOf(reply: Buffer): Map<string, string> {
+  return new Map([...reply.toString('latin1').matchAll(/^STAT (\S+) (.*)\r$/gm)].map((m) => [m[1] as string, m[2] as string]));
 }
 
 /** The `mn` command lines of a request (the tests' data blocks hold none). */

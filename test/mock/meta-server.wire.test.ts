@@ -1,8 +1,7 @@
 import { asyncScheduler } from 'rxjs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { TextServer } from '../../src/mock/text-server.js';
-import { startMemcached, type MemcachedServer } from '../support/memcached.js';
-import { FencedSession } from './fenced-session.js';
+import { fencedMemcached, statsOf } from './fenced-session.js';
 
 // The emulated server's meta commands (mg, ms, md, ma, mn) against a real memcached 1.6.18, byte for
 // byte, as text-server.wire.test.ts does for the text protocol: the same requests in the same order on
@@ -77,16 +76,7 @@ const STATS = [
   'incr_hits', 'decr_misses', 'decr_hits', 'cas_misses', 'cas_hits', 'cas_badval', 'touch_hits', 'touch_misses', 'curr_items', 'total_items',
 ];
 
-let server: MemcachedServer;
-let session: FencedSession;
-beforeAll(async () => {
-  server = await startMemcached({ extraArgs: ['-o', 'no_lru_crawler,no_lru_maintainer'] });
-  session = await FencedSession.open(server.port);
-});
-afterAll(async () => {
-  session.close();
-  await server.stop();
-});
+const session = fencedMemcached();
 
 it('answers every meta request byte for byte as memcached 1.6.18 does', async () => {
   const mock = new TextServer({ scheduler: asyncScheduler });
@@ -94,16 +84,15 @@ it('answers every meta request byte for byte as memcached 1.6.18 does', async ()
   let previous = '';
   for (const entry of REQUESTS) {
     const request = typeof entry === 'function' ? entry(previous) : entry;
-    const want = (await session.exchange(request)).toString('latin1');
+    const want = (await session().exchange(request)).toString('latin1');
     const got = mock.serve(request);
     expect(got.outcome).toBe('answered');
     previous = got.reply.toString('latin1');
     if (!sameReply(previous, want)) differences.push(`${JSON.stringify(request.toString('latin1', 0, 80))}:\n  server ${JSON.stringify(want.slice(0, 400))}\n  mock   ${JSON.stringify(previous.slice(0, 400))}`);
   }
   expect(differences).toEqual([]);
-  const statsOf = (text: string): Map<string, string> => new Map([...text.matchAll(/^STAT (\S+) (.*)\r$/gm)].map((m) => [m[1] as string, m[2] as string]));
-  const serverStats = statsOf((await session.exchange(b('stats\r\n'))).toString('latin1'));
-  const mockStats = statsOf(mock.serve(b('stats\r\n')).reply.toString('latin1'));
+  const serverStats = statsOf(await session().exchange(b('stats\r\n')));
+  const mockStats = statsOf(mock.serve(b('stats\r\n')).reply);
   expect(STATS.map((name) => [name, mockStats.get(name)])).toEqual(STATS.map((name) => [name, serverStats.get(name)]));
 });
 

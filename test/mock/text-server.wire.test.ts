@@ -1,8 +1,7 @@
 import { asyncScheduler } from 'rxjs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { TextServer } from '../../src/mock/text-server.js';
-import { startMemcached, type MemcachedServer } from '../support/memcached.js';
-import { FencedSession } from './fenced-session.js';
+import { fencedMemcached, statsOf } from './fenced-session.js';
 
 // The emulated server's text protocol against a real memcached 1.6.18, byte for byte: the same requests,
 // in the same order, from a fresh start on both sides (so even cas uniques agree). Requests are raw
@@ -68,22 +67,13 @@ const STATS = [
 ];
 const SETTINGS = ['maxbytes', 'udpport', 'verbosity', 'evictions', 'shutdown_command', 'growth_factor', 'chunk_size', 'cas_enabled', 'item_size_max', 'flush_enabled', 'binding_protocol', 'auth_enabled_sasl', 'auth_enabled_ascii', 'maxconns'];
 
-let server: MemcachedServer;
-let session: FencedSession;
-beforeAll(async () => {
-  server = await startMemcached({ extraArgs: ['-o', 'no_lru_crawler,no_lru_maintainer'] });
-  session = await FencedSession.open(server.port);
-});
-afterAll(async () => {
-  session.close();
-  await server.stop();
-});
+const session = fencedMemcached();
 
 it('answers every request byte for byte as memcached 1.6.18 does', async () => {
   const mock = new TextServer({ scheduler: asyncScheduler });
   const differences: string[] = [];
   for (const request of REQUESTS) {
-    const want = (await session.exchange(request)).toString('latin1');
+    const want = (await session().exchange(request)).toString('latin1');
     const got = mock.serve(request);
     expect(got.outcome).toBe('answered');
     const shown = request.toString('latin1', 0, 60);
@@ -93,13 +83,12 @@ it('answers every request byte for byte as memcached 1.6.18 does', async () => {
 });
 
 it('reports the same counters and settings (those it models) after the same requests', async () => {
-  const statsOf = (text: string): Map<string, string> => new Map([...text.matchAll(/^STAT (\S+) (.*)\r$/gm)].map((m) => [m[1] as string, m[2] as string]));
-  const serverStats = statsOf((await session.exchange(b('stats\r\n'))).toString('latin1'));
-  const serverSettings = statsOf((await session.exchange(b('stats settings\r\n'))).toString('latin1'));
+  const serverStats = statsOf(await session().exchange(b('stats\r\n')));
+  const serverSettings = statsOf(await session().exchange(b('stats settings\r\n')));
   const mock = new TextServer({ scheduler: asyncScheduler });
   for (const request of REQUESTS) mock.serve(request);
-  const mockStats = statsOf(mock.serve(b('stats\r\n')).reply.toString('latin1'));
-  const mockSettings = statsOf(mock.serve(b('stats settings\r\n')).reply.toString('latin1'));
+  const mockStats = statsOf(mock.serve(b('stats\r\n')).reply);
+  const mockSettings = statsOf(mock.serve(b('stats settings\r\n')).reply);
   // Every name the mock reports is one the server reports.
   expect([...mockStats.keys()].filter((name) => !serverStats.has(name))).toEqual([]);
   expect([...mockSettings.keys()].filter((name) => !serverSettings.has(name))).toEqual([]);
