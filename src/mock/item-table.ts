@@ -1,3 +1,4 @@
+import { writeCounter } from './counter-value.js';
 import type { MemcachedClock } from './memcached-clock.js';
 import type { StoreStats } from './store-stats.js';
 
@@ -119,6 +120,20 @@ export class ItemTable {
   /** A new cas unique: every change to an item takes one. */
   nextCas(): bigint {
     return ++this.casId;
+  }
+
+  /**
+   * An incr/decr's `result` stored under `key`, whose item is `old` (memcached's `do_add_delta`): in
+   * place, space-padded with a new cas, when it fits and no unwritten reply holds the item; else in a
+   * new item. Returns the cas the key's item now has.
+   */
+  setCounter(key: string, old: Item, result: bigint): bigint {
+    const next = writeCounter(result, old.value);
+    if (!next.inPlace || this.isHeld(old)) return this.link(key, Buffer.from(result.toString(), 'latin1'), old.flags, old.exptime).cas;
+    old.value = next.bytes;
+    old.cas = this.nextCas();
+    this.update(old);
+    return old.cas;
   }
 
   /** Live items now. */

@@ -1,6 +1,6 @@
 import type { SchedulerLike } from 'rxjs';
 import { MemcacheClientError, MemcacheServerError } from '../errors.js';
-import { applyDelta, readCounter, writeCounter } from './counter-value.js';
+import { applyDelta, readCounter } from './counter-value.js';
 import { DEFAULT_ITEM_SIZE_MAX, itemSize, SLAB_CHUNK_MAX } from './item-size.js';
 import { ItemTable, type Item } from './item-table.js';
 import { MemcachedClock } from './memcached-clock.js';
@@ -157,14 +157,7 @@ export class MemoryStore {
     if (current === undefined) throw new MemcacheClientError('cannot increment or decrement non-numeric value');
     const result = applyDelta(current, delta, incr);
     this.counters[incr ? 'incr_hits' : 'decr_hits']++;
-    const next = writeCounter(result, old.value);
-    if (next.inPlace && !this.items.isHeld(old)) {
-      old.value = next.bytes;
-      old.cas = this.items.nextCas();
-      this.items.update(old);
-    } else {
-      this.items.link(key, Buffer.from(result.toString(), 'latin1'), old.flags, old.exptime);
-    }
+    this.items.setCounter(key, old, result);
     return result;
   }
 

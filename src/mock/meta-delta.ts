@@ -1,4 +1,4 @@
-import { applyDelta, readCounter, writeCounter } from './counter-value.js';
+import { applyDelta, readCounter } from './counter-value.js';
 import { itemSize, SLAB_CHUNK_MAX } from './item-size.js';
 import type { Item } from './item-table.js';
 import { MAX_OPAQUE_LENGTH, type MetaRequest } from './meta-flags.js';
@@ -89,19 +89,11 @@ export function metaArithmetic(context: MetaContext, request: MetaRequest): Meta
 }
 
 /**
- * The new value in place (space-padded, a new cas) when it fits and no unwritten reply holds the item,
- * else in a new item; either way the item the reply then reads is the old one, which memcached gives the
- * new item's cas.
+ * The new value stored (see `ItemTable.setCounter`); either way the item the reply then reads is the
+ * old one, which memcached gives the key's new cas.
  */
 function rewrite(context: MetaContext, key: string, old: Item, result: bigint): Item {
-  const next = writeCounter(result, old.value);
-  if (next.inPlace && !context.table.isHeld(old)) {
-    old.value = next.bytes;
-    old.cas = context.table.nextCas();
-    context.table.update(old);
-  } else {
-    old.cas = context.table.link(key, Buffer.from(result.toString(), 'latin1'), old.flags, old.exptime).cas;
-  }
+  old.cas = context.table.setCounter(key, old, result);
   return old;
 }
 
