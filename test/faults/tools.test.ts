@@ -92,7 +92,10 @@ describe('fault proxy', () => {
     const p = await through();
     p.socket.write('get big\r\n');
     expect(await until(() => p.ended !== 'open')).toBe(true);
-    expect(p.ended).toBe('reset');
+    // The proxy reset it. The client sees ECONNRESET, or, when the RST overtakes its read of the head
+    // (seen once in a clean-clone CI run under load), a plain end: never more bytes.
+    expect(proxy.stats).toMatchObject({ resets: 1, fins: 0 });
+    expect(['reset', 'end']).toContain(p.ended);
     expect(p.text()).toBe(BIG_REPLY.slice(0, n));
     expect(proxy.mode.kind).toBe('none'); // once
   });
@@ -102,6 +105,7 @@ describe('fault proxy', () => {
     const p = await through();
     p.socket.write('get big\r\n');
     expect(await until(() => p.ended !== 'open')).toBe(true);
+    expect(proxy.stats).toMatchObject({ resets: 0, fins: 1 });
     expect(p.ended).toBe('end');
     expect(p.text()).toBe(BIG_REPLY.slice(0, n));
   });
